@@ -1,0 +1,1 @@
+//! acquirer — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! config — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! domain — not yet implemented; see the issue that owns it.

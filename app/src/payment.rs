@@ -1,0 +1,1 @@
+//! payment — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! services — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! store — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! sync — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! ui — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! escpos — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! net — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! pcsc — not yet implemented; see the issue that owns it.

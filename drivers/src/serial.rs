@@ -1,0 +1,1 @@
+//! serial — not yet implemented; see the issue that owns it.

@@ -1,0 +1,4 @@
+//! Simulators. A simulated device behaves like the real one at its transport: the virtual
+//! card speaks vpcd's socket protocol to the real pcscd, the simulated printer decodes ESC/POS.
+
+pub mod card;

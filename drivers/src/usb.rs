@@ -1,0 +1,1 @@
+//! usb — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! emv — not yet implemented; see the issue that owns it.

@@ -1,0 +1,1 @@
+//! receipt — not yet implemented; see the issue that owns it.

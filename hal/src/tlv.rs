@@ -1,0 +1,1 @@
+//! tlv — not yet implemented; see the issue that owns it.
