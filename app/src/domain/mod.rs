@@ -4,11 +4,15 @@
 pub mod barcode;
 pub mod cart;
 pub mod catalog;
+pub mod customer;
 pub mod money;
+pub mod refund;
 pub mod tax;
+pub mod tender;
 
 pub use barcode::{EmbeddedRule, EmbeddedRules, Gtin, Scan};
 pub use cart::{Cart, CartLine, Discount, Totals};
 pub use catalog::{Item, TaxClass, Unit};
 pub use money::{Currency, Money, RoundingMode};
 pub use tax::{RoundingPlacement, TaxMode, TaxRate, TaxTable};
+pub use tender::{CashRounding, Payment, TenderKind};
