@@ -163,7 +163,7 @@ pub fn looks_like_pan(text: &str) -> bool {
             (false, _) => d,
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Cash rounding: the cash part of a payment is rounded to `increment` (0.05 in Switzerland;
