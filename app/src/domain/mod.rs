@@ -7,6 +7,8 @@ pub mod catalog;
 pub mod customer;
 pub mod money;
 pub mod refund;
+#[cfg(test)]
+mod tables;
 pub mod tax;
 pub mod tender;
 
