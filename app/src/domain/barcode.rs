@@ -439,10 +439,31 @@ pub struct EmbeddedBarcode {
     pub value: EmbeddedValue,
 }
 
-/// The in-store rules in force, one per prefix (from the `[store]` or `[tax]` config).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The in-store rules in force, one per prefix. In configuration it is a plain list of
+/// rules, validated when loaded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<EmbeddedRule>", into = "Vec<EmbeddedRule>")]
 pub struct EmbeddedRules {
-    pub rules: Vec<EmbeddedRule>,
+    rules: Vec<EmbeddedRule>,
+}
+
+impl Default for EmbeddedRules {
+    fn default() -> Self {
+        EmbeddedRules::common()
+    }
+}
+
+impl TryFrom<Vec<EmbeddedRule>> for EmbeddedRules {
+    type Error = BarcodeError;
+    fn try_from(rules: Vec<EmbeddedRule>) -> Result<Self, Self::Error> {
+        EmbeddedRules::new(rules)
+    }
+}
+
+impl From<EmbeddedRules> for Vec<EmbeddedRule> {
+    fn from(r: EmbeddedRules) -> Self {
+        r.rules
+    }
 }
 
 impl EmbeddedRules {
@@ -460,15 +481,22 @@ impl EmbeddedRules {
         Ok(EmbeddedRules { rules })
     }
 
-    /// A common European setup: 20-21 price with verifier, 22-24 price, 25-29 weight in grams.
+    /// The default setup: 20 price with verifier (`20 IIIII V PPPP C`), 21 weight in grams
+    /// (`21 IIIII WWWWW C`, as the demo catalogue's scale labels), 22-24 price in cents,
+    /// 25-29 weight in grams.
     pub fn common() -> EmbeddedRules {
         let mut rules = vec![
             EmbeddedRule::price_with_verifier(20),
-            EmbeddedRule::price_with_verifier(21),
+            EmbeddedRule::weight_grams(21),
         ];
         rules.extend((22..=24).map(EmbeddedRule::price));
         rules.extend((25..=29).map(EmbeddedRule::weight_grams));
         EmbeddedRules { rules }
+    }
+
+    /// The rules, one per prefix.
+    pub fn rules(&self) -> &[EmbeddedRule] {
+        &self.rules
     }
 
     /// The rule for a GTIN's prefix, if it is an in-store EAN-13 with a rule.
@@ -739,6 +767,16 @@ mod tests {
         );
     }
 
+    /// The demo catalogue's weighed items carry `21 PPPPP 00000 C`; a scale label for 1.250 kg
+    /// of PLU 00001 finds that base code.
+    #[test]
+    fn demo_scale_label_finds_the_base_code() {
+        let label = Gtin::ean13_with_check("212000101250").unwrap();
+        let decoded = EmbeddedRules::default().decode(&label).unwrap().unwrap();
+        assert_eq!(decoded.lookup.as_str(), "2120001000002");
+        assert_eq!(decoded.value, EmbeddedValue::Weight(dec!(1.250)));
+    }
+
     #[test]
     fn rules_are_validated() {
         let mut rule = EmbeddedRule::price(22);
@@ -753,6 +791,27 @@ mod tests {
             .is_err()
         );
         assert!(EmbeddedRules::new(EmbeddedRules::common().rules).is_ok());
+        // From configuration: a list, validated on load.
+        let toml_text = r#"
+            [[barcodes]]
+            prefix = 22
+            kind = "price"
+            item_digits = 5
+            value_digits = 4
+            verifier = true
+            decimals = 2
+        "#;
+        #[derive(Deserialize)]
+        struct Section {
+            barcodes: EmbeddedRules,
+        }
+        let section: Section = toml::from_str(toml_text).unwrap();
+        assert_eq!(
+            section.barcodes.rules(),
+            &[EmbeddedRule::price_with_verifier(22)]
+        );
+        let bad = toml_text.replace("value_digits = 4", "value_digits = 6");
+        assert!(toml::from_str::<Section>(&bad).is_err());
         let mut custom = EmbeddedRule::weight_grams(28);
         custom.item_digits = 4;
         custom.value_digits = 6;

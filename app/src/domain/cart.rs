@@ -5,7 +5,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::barcode::Gtin;
+use super::barcode::{EmbeddedValue, Gtin};
 use super::catalog::{Item, ItemError, TaxClass, Unit, check_price};
 use super::money::{Currency, Money, RoundingMode};
 use super::tax::{RateAmount, TaxBreakdown, TaxError, TaxMode, TaxTable, allocate};
@@ -38,6 +38,14 @@ pub enum CartError {
     Empty,
     #[error("held cart is not valid: {0}")]
     BadHeldCart(String),
+    #[error("item {0} is sold by weight; a weight is required")]
+    WeightRequired(String),
+    #[error("item {0} is sold by the piece; a weight label does not fit it")]
+    NotWeighed(String),
+    #[error("line {0} carries a price label; its quantity cannot change")]
+    LabelledLine(u32),
+    #[error("the cart's amounts are beyond what can be computed")]
+    AmountTooLarge,
 }
 
 /// Identifies a line for the life of the cart (not reused after removal).
@@ -256,23 +264,48 @@ impl Cart {
         self.discount.as_ref()
     }
 
-    /// Adds `quantity` (pieces, or kg for weighed items; 1 when `None`) of an item.
+    /// Adds `quantity` of an item: pieces (1 when `None`), or kg for weighed items, which
+    /// must be given (from the scale or a `CODE*0.750` scan).
     pub fn add_item(
         &mut self,
         item: &Item,
         quantity: Option<Decimal>,
     ) -> Result<LineId, CartError> {
-        let quantity = item.unit.check_quantity(quantity.unwrap_or(Decimal::ONE))?;
+        let quantity = match (item.unit, quantity) {
+            (Unit::Kg, None) => return Err(CartError::WeightRequired(item.sku.clone())),
+            (_, q) => item.unit.check_quantity(q.unwrap_or(Decimal::ONE))?,
+        };
         self.push_line(item, quantity, None)
     }
 
-    /// Adds an item whose price was read from a price-embedded label.
+    /// Adds an item whose price was read from a price-embedded label. For a weighed item the
+    /// quantity is the weight the price implies (to the gram), so stock moves sensibly.
     pub fn add_labelled(&mut self, item: &Item, label_price: Decimal) -> Result<LineId, CartError> {
         check_price(label_price)?;
         if label_price.normalize().scale() > self.currency.minor_units() {
             return Err(CartError::TooPrecise(label_price));
         }
-        self.push_line(item, Decimal::ONE, Some(label_price))
+        let quantity = match item.unit {
+            Unit::Kg if item.price > Decimal::ZERO => {
+                let kg = RoundingMode::HalfUp.round(label_price / item.price, 3);
+                item.unit
+                    .check_quantity(kg.max(Decimal::new(1, 3)))
+                    .map_err(|_| CartError::AmountTooLarge)?
+            }
+            _ => Decimal::ONE,
+        };
+        self.push_line(item, quantity, Some(label_price))
+    }
+
+    /// Adds an item found through a price- or weight-embedded barcode.
+    pub fn add_embedded(&mut self, item: &Item, value: EmbeddedValue) -> Result<LineId, CartError> {
+        match value {
+            EmbeddedValue::Price(price) => self.add_labelled(item, price),
+            EmbeddedValue::Weight(_) if item.unit != Unit::Kg => {
+                Err(CartError::NotWeighed(item.sku.clone()))
+            }
+            EmbeddedValue::Weight(kg) => self.add_item(item, Some(kg)),
+        }
     }
 
     fn push_line(
@@ -316,10 +349,13 @@ impl Cart {
         Ok(self.lines.remove(index))
     }
 
-    /// Changes a line's quantity. A labelled line keeps its label amount; an amount discount
-    /// larger than the new line amount is reduced to it when totals are computed.
+    /// Changes a line's quantity (not of a price-labelled line). An amount discount larger
+    /// than the new line amount is reduced to it when totals are computed.
     pub fn set_quantity(&mut self, id: LineId, quantity: Decimal) -> Result<(), CartError> {
         let line = self.line_mut(id)?;
+        if line.label_amount.is_some() {
+            return Err(CartError::LabelledLine(id.0));
+        }
         line.quantity = line.unit.check_quantity(quantity)?;
         Ok(())
     }
@@ -481,6 +517,7 @@ impl Cart {
             vec![Decimal::ZERO; self.lines.len()]
         } else {
             allocate(cart_discount, &after_line, currency.smallest_unit())
+                .ok_or(CartError::AmountTooLarge)?
         };
         let amounts: Vec<Decimal> = after_line.iter().zip(&shares).map(|(a, s)| a - s).collect();
         let tax_input: Vec<(&TaxClass, Decimal)> = self
@@ -569,8 +606,8 @@ mod tests {
     #[test]
     fn add_change_remove() {
         let mut cart = eur_cart();
-        let bread = item("BREAD", dec!(2.40), "food", Unit::Each);
-        let apples = item("APPLE", dec!(3.49), "food", Unit::Kg);
+        let bread = item("BREAD", dec!(2.40), "reduced", Unit::Each);
+        let apples = item("APPLE", dec!(3.49), "reduced", Unit::Kg);
         let a = cart.add_item(&bread, Some(dec!(2))).unwrap();
         let b = cart.add_item(&apples, Some(dec!(0.750))).unwrap();
         let t = cart.totals(&TaxTable::default()).unwrap();
@@ -611,12 +648,41 @@ mod tests {
     }
 
     #[test]
-    fn labelled_price_line() {
+    fn labelled_and_weighed_lines() {
         let mut cart = eur_cart();
-        let cheese = item("CHEESE", dec!(18.90), "food", Unit::Kg);
-        cart.add_labelled(&cheese, dec!(4.73)).unwrap();
-        assert_eq!(cart.totals(&TaxTable::default()).unwrap().total, dec!(4.73));
+        let cheese = item("CHEESE", dec!(18.90), "reduced", Unit::Kg);
+        let jar = item("JAR", dec!(2.00), "standard", Unit::Each);
+        // 4.73 / 18.90 per kg = 0.25026 kg -> 0.250 kg for stock; the label sets the amount.
+        let a = cart
+            .add_embedded(&cheese, EmbeddedValue::Price(dec!(4.73)))
+            .unwrap();
+        assert_eq!(cart.line(a).unwrap().quantity, dec!(0.25));
+        assert_eq!(
+            cart.set_quantity(a, dec!(1)),
+            Err(CartError::LabelledLine(a.0))
+        );
         assert!(cart.add_labelled(&cheese, dec!(4.731)).is_err());
+        let j = cart
+            .add_embedded(&jar, EmbeddedValue::Price(dec!(1.50)))
+            .unwrap();
+        assert_eq!(cart.line(j).unwrap().quantity, dec!(1));
+        let w = cart
+            .add_embedded(&cheese, EmbeddedValue::Weight(dec!(0.412)))
+            .unwrap();
+        assert_eq!(cart.line(w).unwrap().quantity, dec!(0.412));
+        assert_eq!(
+            cart.add_embedded(&jar, EmbeddedValue::Weight(dec!(1))),
+            Err(CartError::NotWeighed("JAR".into()))
+        );
+        assert_eq!(
+            cart.add_item(&cheese, None),
+            Err(CartError::WeightRequired("CHEESE".into()))
+        );
+        // 4.73 + 1.50 + 0.412 x 18.90 (7.7868 -> 7.79)
+        assert_eq!(
+            cart.totals(&TaxTable::default()).unwrap().total,
+            dec!(14.02)
+        );
     }
 
     #[test]
@@ -625,7 +691,7 @@ mod tests {
         let a = cart
             .add_item(&item("A", dec!(10.00), "standard", Unit::Each), None)
             .unwrap();
-        cart.add_item(&item("B", dec!(10.00), "food", Unit::Each), None)
+        cart.add_item(&item("B", dec!(10.00), "reduced", Unit::Each), None)
             .unwrap();
         cart.add_item(&item("C", dec!(10.00), "zero", Unit::Each), None)
             .unwrap();

@@ -222,7 +222,7 @@ impl RoundingMode {
             return value;
         }
         let steps = (value / increment).round_dp_with_strategy(0, self.strategy());
-        (steps * increment).normalize()
+        steps * increment
     }
 }
 

@@ -37,6 +37,26 @@ pub enum RefundError {
     DuplicateLine(u32),
     #[error("nothing left to refund")]
     NothingToRefund,
+    #[error("the recorded sale line {0} is not consistent; refusing to compute a refund")]
+    CorruptSale(u32),
+}
+
+/// Largest recorded line amount accepted (1e13): keeps `value * quantity` inside `Decimal`.
+const MAX_RECORDED_AMOUNT: Decimal = Decimal::from_parts(0x4E72_A000, 0x0000_0918, 0, false, 0);
+
+/// Refuses a recorded line whose figures could not have come from a cart.
+fn check_recorded(line: &LineTotals) -> Result<(), RefundError> {
+    let in_range = |d: Decimal| d >= Decimal::ZERO && d <= MAX_RECORDED_AMOUNT;
+    let tax: Decimal = line.taxes.iter().map(|t| t.amount).sum();
+    let ok = line.unit.check_quantity(line.quantity).is_ok()
+        && in_range(line.total)
+        && line.taxes.iter().all(|t| in_range(t.amount))
+        && tax <= line.total;
+    if ok {
+        Ok(())
+    } else {
+        Err(RefundError::CorruptSale(line.line.0))
+    }
 }
 
 /// A line to refund: all that is left of it (`quantity: None`) or part of it.
@@ -123,11 +143,12 @@ pub fn plan(
             .iter()
             .find(|l| l.line == request.line)
             .ok_or(RefundError::NoSuchLine(request.line.0))?;
+        check_recorded(sold)?;
         let before = refunded_before
             .get(&sold.line)
             .copied()
             .unwrap_or(Decimal::ZERO);
-        let left = sold.quantity - before;
+        let left = (sold.quantity - before).max(Decimal::ZERO);
         let quantity = match request.quantity {
             None => left,
             Some(q) => {
@@ -260,8 +281,11 @@ mod tests {
                 Some(dec!(3)),
             )
             .unwrap();
-        cart.add_item(&item("B", dec!(4.99), "food", Unit::Kg), Some(dec!(1.234)))
-            .unwrap();
+        cart.add_item(
+            &item("B", dec!(4.99), "reduced", Unit::Kg),
+            Some(dec!(1.234)),
+        )
+        .unwrap();
         cart.set_line_discount(a, Discount::Percent(dec!(7)))
             .unwrap();
         cart.set_cart_discount(Discount::Amount(dec!(1.11)))
@@ -387,6 +411,19 @@ mod tests {
         assert_eq!(
             void_plan(&sale, &everything),
             Err(RefundError::NothingToRefund)
+        );
+    }
+
+    #[test]
+    fn corrupt_recorded_sale_is_refused() {
+        let mut sale = sale();
+        let a = sale.lines.first().unwrap().line;
+        if let Some(l) = sale.lines.first_mut() {
+            l.total = dec!(-5);
+        }
+        assert_eq!(
+            plan(&sale, &[], &[RefundRequest::whole(a)]),
+            Err(RefundError::CorruptSale(a.0))
         );
     }
 }

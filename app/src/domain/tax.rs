@@ -29,7 +29,12 @@ pub enum TaxError {
     BadRateCode(String),
     #[error("amount {0} is negative")]
     NegativeAmount(Decimal),
+    #[error("amount {0} is above the maximum a document may carry")]
+    AmountTooLarge(Decimal),
 }
+
+/// Largest line amount `compute` accepts; keeps every product and sum far inside `Decimal`.
+const MAX_LINE_AMOUNT: Decimal = Decimal::from_parts(0x4E72_A000, 0x0000_0918, 0, false, 0); // 1e13
 
 /// Whether shelf prices include tax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -91,13 +96,14 @@ pub struct TaxTable {
 }
 
 impl Default for TaxTable {
-    /// French VAT rates: standard 20 %, intermediate 10 %, reduced 5.5 %, zero.
+    /// French VAT: `standard` 20 %, `intermediate` 10 %, `reduced` 5.5 % (food), `zero`;
+    /// the demo catalogue uses `standard`, `reduced` and `zero`.
     fn default() -> Self {
         let rate = |code: &str, name: &str, percent: Decimal| TaxRate::new(code, name, percent);
         let classes = [
             ("standard", "A"),
-            ("reduced", "B"),
-            ("food", "C"),
+            ("intermediate", "B"),
+            ("reduced", "C"),
             ("zero", "Z"),
         ]
         .into_iter()
@@ -229,11 +235,15 @@ impl TaxTable {
         currency: Currency,
         lines: &[(&TaxClass, Decimal)],
     ) -> Result<TaxResult, TaxError> {
+        self.validate()?;
         // Exact (unrounded) tax per line per rate, in table-rate index space.
         let mut exact: Vec<Vec<(usize, Decimal)>> = Vec::with_capacity(lines.len());
         for (class, amount) in lines {
             if amount.is_sign_negative() && !amount.is_zero() {
                 return Err(TaxError::NegativeAmount(*amount));
+            }
+            if *amount > MAX_LINE_AMOUNT {
+                return Err(TaxError::AmountTooLarge(*amount));
             }
             let rates = self.rates_for(class)?;
             let total_fraction: Decimal = rates.iter().map(|r| r.fraction()).sum();
@@ -262,7 +272,7 @@ impl TaxTable {
                         .collect()
                 })
                 .collect(),
-            RoundingPlacement::PerDocument => self.allocate_document_tax(currency, &exact),
+            RoundingPlacement::PerDocument => self.allocate_document_tax(currency, &exact)?,
         };
 
         let mut result = TaxResult {
@@ -337,7 +347,7 @@ impl TaxTable {
         &self,
         currency: Currency,
         exact: &[Vec<(usize, Decimal)>],
-    ) -> Vec<Vec<(usize, Decimal)>> {
+    ) -> Result<Vec<Vec<(usize, Decimal)>>, TaxError> {
         let mut rounded: Vec<Vec<(usize, Decimal)>> = exact.to_vec();
         for rate in 0..self.rates.len() {
             let positions: Vec<(usize, usize)> = exact
@@ -364,24 +374,33 @@ impl TaxTable {
                 })
                 .collect();
             let total = currency.round(weights.iter().copied().sum(), self.rounding);
-            let shares = allocate(total, &weights, currency.smallest_unit());
+            let shares = allocate(total, &weights, currency.smallest_unit())
+                .ok_or(TaxError::AmountTooLarge(total))?;
             for (&(line, slot), share) in positions.iter().zip(shares) {
                 if let Some(entry) = rounded.get_mut(line).and_then(|t| t.get_mut(slot)) {
                     entry.1 = share;
                 }
             }
         }
-        rounded
+        Ok(rounded)
     }
 }
+
+/// Largest total or weight [`allocate`] takes (1e18): sums of a few thousand stay in range.
+const MAX_ALLOCATION: Decimal = Decimal::from_parts(0xA764_0000, 0x0DE0_B6B3, 0, false, 0);
 
 /// Shares `total` (a multiple of `unit`) over `weights` in proportion, to the `unit`, by the
 /// largest-remainder method: the shares always add up to `total` exactly, and each share is
 /// within one unit of its exact proportion. Ties go to the earlier weight. All-zero weights
-/// (or an empty list) share evenly in the same way.
-pub fn allocate(total: Decimal, weights: &[Decimal], unit: Decimal) -> Vec<Decimal> {
-    if weights.is_empty() || unit <= Decimal::ZERO {
-        return Vec::new();
+/// share evenly in the same way. `None` for a non-positive unit or values above 1e18; an
+/// empty list of weights gives an empty list.
+pub fn allocate(total: Decimal, weights: &[Decimal], unit: Decimal) -> Option<Vec<Decimal>> {
+    let too_big = |d: &Decimal| d.abs() > MAX_ALLOCATION;
+    if unit <= Decimal::ZERO || too_big(&total) || weights.iter().any(too_big) {
+        return None;
+    }
+    if weights.is_empty() {
+        return Some(Vec::new());
     }
     let negative = total.is_sign_negative();
     let total = total.abs();
@@ -393,7 +412,8 @@ pub fn allocate(total: Decimal, weights: &[Decimal], unit: Decimal) -> Vec<Decim
             if weight_sum.is_zero() {
                 total / count
             } else {
-                total * w.abs() / weight_sum
+                // The ratio is at most 1, so the product cannot overflow.
+                total * (w.abs() / weight_sum)
             }
         })
         .collect();
@@ -418,7 +438,7 @@ pub fn allocate(total: Decimal, weights: &[Decimal], unit: Decimal) -> Vec<Decim
     if negative {
         shares.iter_mut().for_each(|s| *s = -*s);
     }
-    shares
+    Some(shares)
 }
 
 #[cfg(test)]
@@ -475,15 +495,22 @@ mod tests {
 
     #[test]
     fn allocate_is_exact_and_fair() {
-        let shares = allocate(dec!(1.00), &[dec!(1), dec!(1), dec!(1)], dec!(0.01));
+        let shares = allocate(dec!(1.00), &[dec!(1), dec!(1), dec!(1)], dec!(0.01)).unwrap();
         assert_eq!(shares, vec![dec!(0.34), dec!(0.33), dec!(0.33)]);
-        let shares = allocate(dec!(-0.05), &[dec!(3), dec!(1)], dec!(0.01));
+        let shares = allocate(dec!(-0.05), &[dec!(3), dec!(1)], dec!(0.01)).unwrap();
         assert_eq!(shares.iter().copied().sum::<Decimal>(), dec!(-0.05));
         assert_eq!(shares, vec![dec!(-0.04), dec!(-0.01)]);
         assert_eq!(
             allocate(dec!(0.02), &[dec!(0), dec!(0)], dec!(0.01)),
-            vec![dec!(0.01), dec!(0.01)]
+            Some(vec![dec!(0.01), dec!(0.01)])
         );
-        assert!(allocate(dec!(1), &[], dec!(0.01)).is_empty());
+        assert_eq!(allocate(dec!(1), &[], dec!(0.01)), Some(vec![]));
+        assert_eq!(allocate(dec!(1), &[dec!(1)], dec!(0)), None);
+        let huge = Decimal::from(10_i64.pow(18)) + Decimal::ONE;
+        assert_eq!(allocate(huge, &[dec!(1)], dec!(0.01)), None);
+        assert!(matches!(
+            TaxTable::default().compute(Currency::EUR, &[(&class("standard"), huge)]),
+            Err(TaxError::AmountTooLarge(_))
+        ));
     }
 }
