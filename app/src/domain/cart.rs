@@ -36,6 +36,8 @@ pub enum CartError {
     MissingReason,
     #[error("the cart is empty")]
     Empty,
+    #[error("the cart needs a manager's approval for {} change(s)", .0.len())]
+    NeedsApproval(Vec<ApprovalNeed>),
     #[error("held cart is not valid: {0}")]
     BadHeldCart(String),
     #[error("item {0} is sold by weight; a weight is required")]
@@ -53,7 +55,8 @@ pub enum CartError {
 #[serde(transparent)]
 pub struct LineId(pub u32);
 
-/// A discount: a percentage or a fixed amount (major units).
+/// A discount: a percentage or a fixed amount (major units). With exclusive pricing the
+/// discount reduces the net amount, before tax; with inclusive pricing, the gross amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Discount {
@@ -152,7 +155,7 @@ pub enum ApprovalNeed {
 /// A cart being rung up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cart {
-    pub currency: Currency,
+    currency: Currency,
     lines: Vec<CartLine>,
     discount: Option<AppliedDiscount>,
     /// Customer id, when one is attached to the sale.
@@ -231,6 +234,27 @@ impl Cart {
             serde_json::from_str(json).map_err(|e| CartError::BadHeldCart(e.to_string()))?;
         cart.check_consistent()?;
         Ok(cart)
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    /// The totals to pay, once the cart may be paid: not empty, and nothing left for a
+    /// manager to approve (see [`Cart::pending_approvals`]).
+    pub fn checkout(
+        &self,
+        table: &TaxTable,
+        max_discount_percent: Decimal,
+    ) -> Result<Totals, CartError> {
+        if self.lines.is_empty() {
+            return Err(CartError::Empty);
+        }
+        let needs = self.pending_approvals(table, max_discount_percent);
+        if !needs.is_empty() {
+            return Err(CartError::NeedsApproval(needs));
+        }
+        self.totals(table)
     }
 
     /// The cart as JSON for holding.
@@ -606,6 +630,10 @@ mod tests {
     #[test]
     fn add_change_remove() {
         let mut cart = eur_cart();
+        assert_eq!(
+            cart.checkout(&TaxTable::default(), dec!(10)),
+            Err(CartError::Empty)
+        );
         let bread = item("BREAD", dec!(2.40), "reduced", Unit::Each);
         let apples = item("APPLE", dec!(3.49), "reduced", Unit::Kg);
         let a = cart.add_item(&bread, Some(dec!(2))).unwrap();
@@ -764,8 +792,13 @@ mod tests {
                 ApprovalNeed::CartDiscount { percent: dec!(15) },
             ]
         );
+        assert!(matches!(
+            cart.checkout(&table, dec!(10)),
+            Err(CartError::NeedsApproval(n)) if n.len() == 3
+        ));
         cart.approve_all("mgr-1");
         assert!(cart.pending_approvals(&table, dec!(10)).is_empty());
+        assert!(cart.checkout(&table, dec!(10)).is_ok());
         // A new override needs approval again.
         cart.override_price(b, dec!(1.00), "price match").unwrap();
         assert_eq!(
