@@ -382,6 +382,9 @@ impl Cart {
             check_price(line.unit_price)?;
             if let Some(label) = line.label_amount {
                 check_price(label)?;
+                if label.normalize().scale() > self.currency.minor_units() {
+                    return Err(CartError::TooPrecise(label));
+                }
             }
             if let Some(o) = &line.price_override {
                 check_price(o.price)?;

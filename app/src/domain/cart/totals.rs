@@ -60,6 +60,12 @@ impl Totals {
     pub fn total_money(&self) -> Money {
         Money::new(self.total, self.currency)
     }
+
+    /// The line printed as number `number` (1-based) on the receipt. Cart line ids have gaps
+    /// after removals; receipt numbers do not.
+    pub fn line_at(&self, number: usize) -> Option<&LineTotals> {
+        number.checked_sub(1).and_then(|i| self.lines.get(i))
+    }
 }
 
 impl Cart {
@@ -142,5 +148,31 @@ impl Cart {
             total: tax.gross,
             lines,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::cart::Cart;
+    use crate::domain::catalog::Unit;
+    use crate::domain::catalog::tests::item;
+    use crate::domain::money::Currency;
+    use crate::domain::tax::TaxTable;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn receipt_numbers_skip_removed_lines() {
+        let mut cart = Cart::new(Currency::EUR);
+        let a = cart
+            .add_item(&item("A", dec!(1), "standard", Unit::Each), None)
+            .unwrap();
+        let b = cart
+            .add_item(&item("B", dec!(2), "standard", Unit::Each), None)
+            .unwrap();
+        cart.remove_line(a).unwrap();
+        let t = cart.totals(&TaxTable::default()).unwrap();
+        assert_eq!(t.line_at(1).map(|l| l.line), Some(b));
+        assert!(t.line_at(0).is_none());
+        assert!(t.line_at(2).is_none());
     }
 }
