@@ -1,6 +1,6 @@
 //! Barcodes: GTIN check digits (EAN-13, EAN-8, UPC-A, UPC-E, GTIN-14) and normalisation for
-//! lookup here; price- or weight-embedded EAN-13 (prefixes 20-29) in [`embedded`]; the
-//! `CODE*QTY` scan syntax in [`scan`].
+//! lookup here; price- or weight-embedded EAN-13 (prefixes 20-29) in `embedded.rs`; the
+//! `CODE*QTY` scan syntax in `scan.rs`.
 //!
 //! Check digits follow the GS1 General Specifications, section 7.9 (GTIN mod-10 check digit,
 //! section 7.9.1; price/weight verifier digits, section 7.9.3).

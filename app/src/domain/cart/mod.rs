@@ -1,7 +1,7 @@
 //! The cart: lines added by item with a quantity or weight, line and cart discounts, manager
 //! price overrides (recorded as needing approval; the services decide who may approve), and
 //! the totals with tax per rate. A cart is plain data (serde), so hold/recall stores it as is.
-//! Totals are computed in [`totals`]; manager approvals are tracked in [`approval`].
+//! Totals are computed in `totals.rs`; manager approvals are tracked in `approval.rs`.
 
 mod approval;
 mod totals;
