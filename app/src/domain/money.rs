@@ -221,8 +221,12 @@ impl RoundingMode {
         if increment <= Decimal::ZERO {
             return value;
         }
-        let steps = (value / increment).round_dp_with_strategy(0, self.strategy());
-        steps * increment
+        // An increment so small the quotient overflows cannot round anything: keep the value.
+        let Some(steps) = value.checked_div(increment) else {
+            return value;
+        };
+        let steps = steps.round_dp_with_strategy(0, self.strategy());
+        steps.checked_mul(increment).unwrap_or(value)
     }
 }
 
@@ -461,6 +465,8 @@ mod tests {
         assert_eq!(m.round_to_increment(dec!(10.07), dec!(0.05)), dec!(10.05));
         assert_eq!(m.round_to_increment(dec!(10.08), dec!(0.10)), dec!(10.1));
         assert_eq!(m.round_to_increment(dec!(10.08), dec!(0)), dec!(10.08));
+        let tiny = Decimal::new(1, 28);
+        assert_eq!(m.round_to_increment(dec!(1000000), tiny), dec!(1000000));
     }
 
     #[test]

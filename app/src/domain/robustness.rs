@@ -6,9 +6,11 @@ use super::barcode::{EmbeddedRules, Gtin, Scan, check_digit};
 use super::cart::Cart;
 use super::catalog::{TaxClass, Unit};
 use super::customer::Customer;
-use super::money::{Currency, Money, parse_decimal};
+use super::money::{Currency, Money, RoundingMode, parse_decimal};
+use super::tax::allocate;
 use super::tender::TenderKind;
 use proptest::prelude::*;
+use rust_decimal::Decimal;
 
 proptest! {
     #[test]
@@ -71,5 +73,33 @@ proptest! {
         prop_assert_eq!(m.to_minor_units().unwrap(), minor);
         let text = m.amount().to_string();
         prop_assert_eq!(Money::parse(&text, Currency::EUR).unwrap().amount(), m.amount());
+    }
+
+    /// Largest-remainder shares add up exactly and stay within one cent of the exact share.
+    #[test]
+    fn allocation_is_exact(total in 0i64..10_000_000, weights in proptest::collection::vec(0i64..1_000_000, 1..50)) {
+        let total = Decimal::new(total, 2);
+        let weights: Vec<Decimal> = weights.into_iter().map(|w| Decimal::new(w, 2)).collect();
+        let shares = allocate(total, &weights, Decimal::new(1, 2)).unwrap();
+        prop_assert_eq!(shares.iter().copied().sum::<Decimal>(), total);
+        let sum: Decimal = weights.iter().copied().sum();
+        for (share, weight) in shares.iter().zip(&weights) {
+            let exact = if sum.is_zero() {
+                total / Decimal::from(weights.len())
+            } else {
+                total * (*weight / sum)
+            };
+            prop_assert!((*share - exact).abs() < Decimal::new(1, 2));
+        }
+    }
+
+    /// Rounding to any increment never panics, whatever the configuration says.
+    #[test]
+    fn rounding_to_any_increment_never_panics(value in any::<i64>(), scale in 0u32..28, inc in any::<i64>(), inc_scale in 0u32..28) {
+        let value = Decimal::new(value, scale);
+        let increment = Decimal::new(inc, inc_scale);
+        for mode in [RoundingMode::HalfUp, RoundingMode::HalfEven, RoundingMode::Floor] {
+            let _ = mode.round_to_increment(value, increment);
+        }
     }
 }
