@@ -121,6 +121,17 @@ impl Currency {
         self.numeric
     }
 
+    /// Numeric code as EMV `n3` packed BCD (tag 5F2A / 9F1A style): 978 -> `[0x09, 0x78]`.
+    pub fn numeric_bcd(self) -> [u8; 2] {
+        let n = self.numeric;
+        // Each nibble is one decimal digit (0-9), so the casts cannot truncate.
+        let digit = |d: u16| (d % 10) as u8;
+        [
+            digit(n / 1000) << 4 | digit(n / 100),
+            digit(n / 10) << 4 | digit(n),
+        ]
+    }
+
     /// Number of decimals of the minor unit (2 for EUR, 0 for JPY, 3 for KWD).
     pub fn minor_units(self) -> u32 {
         self.minor_units
@@ -333,6 +344,18 @@ impl Money {
         Ok(format!("{minor:012}"))
     }
 
+    /// Reads an `n12` amount (twelve decimal digits of minor units), e.g. ISO 8583 field 4.
+    pub fn from_n12(digits: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let shown = || digits.chars().take(16).collect::<String>();
+        if digits.len() != 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(MoneyError::NotANumber(shown()));
+        }
+        let minor: i64 = digits
+            .parse()
+            .map_err(|_| MoneyError::NotANumber(shown()))?;
+        Ok(Money::from_minor_units(minor, currency))
+    }
+
     /// The amount as EMV `n12` packed BCD (six bytes), e.g. tag 9F02.
     pub fn to_n12_bcd(&self) -> Result<[u8; 6], MoneyError> {
         let digits = self.to_n12()?;
@@ -537,6 +560,11 @@ mod tests {
             [0x00, 0x00, 0x00, 0x00, 0x12, 0x34]
         );
         assert!(m.negated().to_n12().is_err());
+        assert_eq!(Money::from_n12("000000001234", Currency::EUR).unwrap(), m);
+        assert!(Money::from_n12("00000000123", Currency::EUR).is_err());
+        assert!(Money::from_n12("0000000012a4", Currency::EUR).is_err());
+        assert_eq!(Currency::EUR.numeric_bcd(), [0x09, 0x78]);
+        assert_eq!(Currency::AUD.numeric_bcd(), [0x00, 0x36]);
     }
 
     #[test]
