@@ -10,11 +10,16 @@ pub struct DocumentBuilder {
 
 impl DocumentBuilder {
     pub fn new(columns: Columns) -> Self {
-        Self { doc: Document::new(columns) }
+        Self {
+            doc: Document::new(columns),
+        }
     }
 
     pub fn text(mut self, text: impl Into<String>, style: Style) -> Self {
-        self.doc.blocks.push(Block::Text { text: text.into(), style });
+        self.doc.blocks.push(Block::Text {
+            text: text.into(),
+            style,
+        });
         self
     }
 
@@ -27,12 +32,25 @@ impl DocumentBuilder {
     }
 
     pub fn pair(mut self, left: impl Into<String>, right: impl Into<String>) -> Self {
-        self.doc.blocks.push(Block::Pair { left: left.into(), right: right.into(), style: Style::default() });
+        self.doc.blocks.push(Block::Pair {
+            left: left.into(),
+            right: right.into(),
+            style: Style::default(),
+        });
         self
     }
 
-    pub fn pair_styled(mut self, left: impl Into<String>, right: impl Into<String>, style: Style) -> Self {
-        self.doc.blocks.push(Block::Pair { left: left.into(), right: right.into(), style });
+    pub fn pair_styled(
+        mut self,
+        left: impl Into<String>,
+        right: impl Into<String>,
+        style: Style,
+    ) -> Self {
+        self.doc.blocks.push(Block::Pair {
+            left: left.into(),
+            right: right.into(),
+            style,
+        });
         self
     }
 

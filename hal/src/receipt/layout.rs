@@ -21,7 +21,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
                 lines.push(word.into_iter().collect());
                 word = rest;
             }
-            let needed = if len == 0 { word.len() } else { len + 1 + word.len() };
+            let needed = if len == 0 {
+                word.len()
+            } else {
+                len + 1 + word.len()
+            };
             if needed > width {
                 lines.push(std::mem::take(&mut line));
                 len = 0;
@@ -59,7 +63,9 @@ pub(crate) fn justify(line: &str, width: usize, align: Align) -> String {
 pub(crate) fn pair(left: &str, right: &str, width: usize) -> Vec<String> {
     let right_len = right.chars().count();
     let mut lines = wrap(left, width);
-    let fits = lines.last().is_some_and(|last| last.chars().count() + 1 + right_len <= width);
+    let fits = lines
+        .last()
+        .is_some_and(|last| last.chars().count() + 1 + right_len <= width);
     if !fits {
         lines.push(String::new());
     }
@@ -88,6 +94,9 @@ mod tests {
         let lines = pair("Organic whole milk 1l", "1.20", 16);
         assert_eq!(lines, vec!["Organic whole", "milk 1l     1.20"]);
         assert!(lines.iter().all(|l| l.chars().count() <= 16));
-        assert_eq!(pair("Fourteen chars", "12.00", 16), vec!["Fourteen chars", "           12.00"]);
+        assert_eq!(
+            pair("Fourteen chars", "12.00", 16),
+            vec!["Fourteen chars", "           12.00"]
+        );
     }
 }

@@ -18,7 +18,9 @@ pub mod text;
 pub use builder::DocumentBuilder;
 pub use layout::wrap;
 pub use pan::MaskedPan;
-pub use sale::{CardBlock, EntryMode, ItemLine, ReceiptCode, SaleReceipt, TaxLine, TenderLine, TotalLine};
+pub use sale::{
+    CardBlock, EntryMode, ItemLine, ReceiptCode, SaleReceipt, TaxLine, TenderLine, TotalLine,
+};
 
 /// Characters per line of the paper roll with the printer's standard font.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -80,13 +82,22 @@ pub struct Style {
 
 impl Default for Style {
     fn default() -> Self {
-        Self { align: Align::Left, bold: false, underline: false, width: 1, height: 1 }
+        Self {
+            align: Align::Left,
+            bold: false,
+            underline: false,
+            width: 1,
+            height: 1,
+        }
     }
 }
 
 impl Style {
     pub fn centered() -> Self {
-        Self { align: Align::Center, ..Self::default() }
+        Self {
+            align: Align::Center,
+            ..Self::default()
+        }
     }
 
     pub fn bold(mut self) -> Self {
@@ -138,15 +149,24 @@ impl Barcode {
             Symbology::Code39 => {
                 !data.is_empty()
                     && data.len() <= 255
-                    && data.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b" -.$/+%".contains(&b))
+                    && data.bytes().all(|b| {
+                        b.is_ascii_uppercase() || b.is_ascii_digit() || b" -.$/+%".contains(&b)
+                    })
             }
             // ESC/POS needs a 2-byte code-set prefix inside the 255-byte length.
             Symbology::Code128 => {
-                !data.is_empty() && data.len() <= 253 && data.bytes().all(|b| (0x20..0x7f).contains(&b))
+                !data.is_empty()
+                    && data.len() <= 253
+                    && data.bytes().all(|b| (0x20..0x7f).contains(&b))
             }
         };
         if ok {
-            Ok(Self { symbology, data, hri: true, height: 80 })
+            Ok(Self {
+                symbology,
+                data,
+                hri: true,
+                height: 80,
+            })
         } else {
             Err(ReceiptError::BarcodeData(symbology))
         }
@@ -189,7 +209,11 @@ impl QrCode {
         if data.is_empty() || data.len() > Self::MAX_BYTES {
             return Err(ReceiptError::QrData(data.len()));
         }
-        Ok(Self { data, level: QrLevel::M, module: 6 })
+        Ok(Self {
+            data,
+            level: QrLevel::M,
+            module: 6,
+        })
     }
 
     pub fn data(&self) -> &str {
@@ -208,10 +232,17 @@ pub enum Cut {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
     /// Text, word-wrapped to the width available at its magnification.
-    Text { text: String, style: Style },
+    Text {
+        text: String,
+        style: Style,
+    },
     /// A left text and a right-justified text on one line (item and amount); the left side
     /// wraps onto extra lines when both do not fit.
-    Pair { left: String, right: String, style: Style },
+    Pair {
+        left: String,
+        right: String,
+        style: Style,
+    },
     /// A full-width separator made of one repeated character.
     Rule(char),
     /// Blank lines.
@@ -231,7 +262,10 @@ pub struct Document {
 
 impl Document {
     pub fn new(columns: Columns) -> Self {
-        Self { columns, blocks: Vec::new() }
+        Self {
+            columns,
+            blocks: Vec::new(),
+        }
     }
 }
 
@@ -249,5 +283,8 @@ pub enum ReceiptError {
     #[error("not a masked PAN: {0}")]
     MaskedPan(&'static str),
     #[error("{field} is not valid hex of {expected} characters")]
-    Hex { field: &'static str, expected: &'static str },
+    Hex {
+        field: &'static str,
+        expected: &'static str,
+    },
 }

@@ -46,12 +46,23 @@ impl MaskedPan {
             return Err(ReceiptError::MaskedPan("only digits and mask characters"));
         }
         let front = chars.iter().take_while(|c| c.is_ascii_digit()).count();
-        let back = chars.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+        let back = chars
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
         let visible = chars.iter().filter(|c| c.is_ascii_digit()).count();
         if front > 6 || back > 4 || visible != front + back {
-            return Err(ReceiptError::MaskedPan("shows more than first 6 / last 4 digits"));
+            return Err(ReceiptError::MaskedPan(
+                "shows more than first 6 / last 4 digits",
+            ));
         }
-        Ok(Self(chars.into_iter().map(|c| if is_mask(&c) { '*' } else { c }).collect()))
+        Ok(Self(
+            chars
+                .into_iter()
+                .map(|c| if is_mask(&c) { '*' } else { c })
+                .collect(),
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -77,8 +88,16 @@ mod tests {
 
     #[test]
     fn masks_full_pans() {
-        assert_eq!(MaskedPan::last4("4111111111111111").unwrap().as_str(), "************1111");
-        assert_eq!(MaskedPan::bin_last4("5413 3300 8909 9130").unwrap().as_str(), "541333******9130");
+        assert_eq!(
+            MaskedPan::last4("4111111111111111").unwrap().as_str(),
+            "************1111"
+        );
+        assert_eq!(
+            MaskedPan::bin_last4("5413 3300 8909 9130")
+                .unwrap()
+                .as_str(),
+            "541333******9130"
+        );
         assert!(MaskedPan::last4("41111").is_err());
         assert!(MaskedPan::last4("4111x11111111111").is_err());
     }
@@ -88,8 +107,13 @@ mod tests {
         assert!(MaskedPan::parse("4111111111111111").is_err());
         assert!(MaskedPan::parse("4111111111*11111").is_err());
         assert!(MaskedPan::parse("41111*1*****1111").is_err());
-        assert_eq!(MaskedPan::parse("XXXXXXXXXXXX1111").unwrap().as_str(), "************1111");
-        let err = MaskedPan::parse("4111111111111111").unwrap_err().to_string();
+        assert_eq!(
+            MaskedPan::parse("XXXXXXXXXXXX1111").unwrap().as_str(),
+            "************1111"
+        );
+        let err = MaskedPan::parse("4111111111111111")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("4111111111111111"));
     }
 }

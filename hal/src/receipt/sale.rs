@@ -1,8 +1,8 @@
 //! The shop's sale receipt and its layout as a [`Document`].
 
 use super::{
-    Align, Barcode, Block, Columns, Cut, Document, DocumentBuilder, MaskedPan, QrCode, ReceiptError, Style,
-    Symbology,
+    Align, Barcode, Block, Columns, Cut, Document, DocumentBuilder, MaskedPan, QrCode,
+    ReceiptError, Style, Symbology,
 };
 
 /// One sold item: description, quantity text (`2 x 1.50`, `0.350 kg x 12.90/kg`), amount.
@@ -82,7 +82,12 @@ pub struct CardBlock {
     pub amount: String,
 }
 
-fn check_hex(value: &str, field: &'static str, lens: &[usize], expected: &'static str) -> Result<String, ReceiptError> {
+fn check_hex(
+    value: &str,
+    field: &'static str,
+    lens: &[usize],
+    expected: &'static str,
+) -> Result<String, ReceiptError> {
     if lens.contains(&value.len()) && value.bytes().all(|b| b.is_ascii_hexdigit()) {
         Ok(value.to_ascii_uppercase())
     } else {
@@ -174,22 +179,33 @@ impl SaleReceipt {
         for line in header {
             b = b.centered(line.clone());
         }
-        b = b.rule().pair(format!("Receipt {}", self.receipt_no), self.timestamp.clone());
+        b = b.rule().pair(
+            format!("Receipt {}", self.receipt_no),
+            self.timestamp.clone(),
+        );
         if !self.lane.is_empty() {
             b = b.line(self.lane.clone());
         }
         b = b.rule();
         for item in &self.lines {
-            let amount = format!("{} {}", item.amount, item.tax_code).trim_end().to_string();
+            let amount = format!("{} {}", item.amount, item.tax_code)
+                .trim_end()
+                .to_string();
             if item.quantity.is_empty() {
                 b = b.pair(item.description.clone(), amount);
             } else {
-                b = b.line(item.description.clone()).pair(format!("  {}", item.quantity), amount);
+                b = b
+                    .line(item.description.clone())
+                    .pair(format!("  {}", item.quantity), amount);
             }
         }
         b = b.rule();
         for total in &self.totals {
-            let style = if total.emphasis { Style::default().bold().size(1, 2) } else { Style::default() };
+            let style = if total.emphasis {
+                Style::default().bold().size(1, 2)
+            } else {
+                Style::default()
+            };
             b = b.pair_styled(total.label.clone(), total.amount.clone(), style);
         }
         if !self.taxes.is_empty() {
@@ -213,7 +229,9 @@ impl SaleReceipt {
         b = b.feed(1);
         match self.code {
             ReceiptCode::Qr => b = b.qr(QrCode::new(self.receipt_no.clone())?),
-            ReceiptCode::Code128 => b = b.barcode(Barcode::new(Symbology::Code128, self.receipt_no.clone())?),
+            ReceiptCode::Code128 => {
+                b = b.barcode(Barcode::new(Symbology::Code128, self.receipt_no.clone())?)
+            }
             ReceiptCode::None => {}
         }
         for line in &self.footer {
@@ -236,7 +254,11 @@ fn card_block(mut b: DocumentBuilder, card: &CardBlock) -> DocumentBuilder {
     if !card.cvm.is_empty() {
         b = b.centered(card.cvm.clone());
     }
-    b.pair_styled(card.result.clone(), card.amount.clone(), Style::default().bold().align(Align::Left))
+    b.pair_styled(
+        card.result.clone(),
+        card.amount.clone(),
+        Style::default().bold().align(Align::Left),
+    )
 }
 
 #[cfg(test)]
@@ -276,7 +298,11 @@ mod tests {
                     tax_code: "A".into(),
                 },
             ],
-            totals: vec![TotalLine { label: "TOTAL".into(), amount: "€12.34".into(), emphasis: true }],
+            totals: vec![TotalLine {
+                label: "TOTAL".into(),
+                amount: "€12.34".into(),
+                emphasis: true,
+            }],
             taxes: vec![TaxLine {
                 code: "A".into(),
                 rate: "7%".into(),
@@ -284,7 +310,10 @@ mod tests {
                 tax: "0.81".into(),
                 gross: "12.34".into(),
             }],
-            tenders: vec![TenderLine { label: "Card".into(), amount: "12.34".into() }],
+            tenders: vec![TenderLine {
+                label: "Card".into(),
+                amount: "12.34".into(),
+            }],
             card: Some(card),
             footer: vec!["Thank you!".into()],
             code: ReceiptCode::Qr,
@@ -298,11 +327,18 @@ mod tests {
             let doc = card_sale().to_document(columns).unwrap();
             let plain = text::render(&doc);
             for line in plain.lines() {
-                assert!(line.chars().count() <= columns.count(), "{line:?} wider than {columns:?}");
+                assert!(
+                    line.chars().count() <= columns.count(),
+                    "{line:?} wider than {columns:?}"
+                );
             }
             assert!(plain.contains("************0010"));
             assert!(!plain.contains("4761739001010010"));
-            assert!(plain.contains("A0000000031010") && plain.contains("0000008000") && plain.contains("E800"));
+            assert!(
+                plain.contains("A0000000031010")
+                    && plain.contains("0000008000")
+                    && plain.contains("E800")
+            );
             assert!(plain.contains("123456") && plain.contains("€12.34"));
             assert!(matches!(doc.blocks.last(), Some(Block::Cut(_))));
         }
@@ -311,9 +347,36 @@ mod tests {
     #[test]
     fn card_block_checks_hex_fields() {
         let pan = MaskedPan::last4("4761739001010010").unwrap();
-        let bad_tvr = CardBlock::new("A0000000031010", "V", pan.clone(), EntryMode::Chip, "00", "E800", "1", "1");
-        assert_eq!(bad_tvr.unwrap_err(), ReceiptError::Hex { field: "TVR", expected: "10" });
-        let bad_aid = CardBlock::new("A0Z0000000", "V", pan, EntryMode::Chip, "0000000000", "E800", "1", "1");
-        assert!(matches!(bad_aid, Err(ReceiptError::Hex { field: "AID", .. })));
+        let bad_tvr = CardBlock::new(
+            "A0000000031010",
+            "V",
+            pan.clone(),
+            EntryMode::Chip,
+            "00",
+            "E800",
+            "1",
+            "1",
+        );
+        assert_eq!(
+            bad_tvr.unwrap_err(),
+            ReceiptError::Hex {
+                field: "TVR",
+                expected: "10"
+            }
+        );
+        let bad_aid = CardBlock::new(
+            "A0Z0000000",
+            "V",
+            pan,
+            EntryMode::Chip,
+            "0000000000",
+            "E800",
+            "1",
+            "1",
+        );
+        assert!(matches!(
+            bad_aid,
+            Err(ReceiptError::Hex { field: "AID", .. })
+        ));
     }
 }

@@ -22,7 +22,9 @@ fn widen(line: &str, factor: u8) -> String {
         return line.to_string();
     }
     let gap = " ".repeat(usize::from(factor) - 1);
-    line.chars().map(|c| format!("{c}{gap}")).collect::<String>()
+    line.chars()
+        .map(|c| format!("{c}{gap}"))
+        .collect::<String>()
 }
 
 fn block_lines(block: &Block, width: usize) -> Vec<String> {
@@ -36,14 +38,21 @@ fn block_lines(block: &Block, width: usize) -> Vec<String> {
         }
         Block::Pair { left, right, style } => {
             let room = chars_per_line(width, style);
-            pair(left, right, room).iter().map(|l| widen(l, style.width)).collect()
+            pair(left, right, room)
+                .iter()
+                .map(|l| widen(l, style.width))
+                .collect()
         }
         Block::Rule(c) => vec![c.to_string().repeat(width)],
         Block::Feed(n) => vec![String::new(); usize::from(*n)],
         Block::Barcode(code) => {
             let mut lines = vec![justify("||| |||| | ||| || ||||", width, Align::Center)];
             if code.hri {
-                lines.extend(wrap(code.data(), width).iter().map(|l| justify(l, width, Align::Center)));
+                lines.extend(
+                    wrap(code.data(), width)
+                        .iter()
+                        .map(|l| justify(l, width, Align::Center)),
+                );
             }
             lines
         }
