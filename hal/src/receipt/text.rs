@@ -1,6 +1,11 @@
 //! Plain-text rendering of a [`Document`]: what the paper shows, minus fonts and bars.
 
 use super::layout::{chars_per_line, justify, pair, wrap};
+
+/// The lines of a left/right pair at `width` characters, as every rendering lays them out.
+pub fn pair_lines(left: &str, right: &str, width: usize) -> Vec<String> {
+    pair(left, right, width)
+}
 use super::{Align, Block, Document};
 
 /// Renders a document as lines of at most `doc.columns` characters. Magnified text is spread
