@@ -18,8 +18,17 @@ pub struct TcpPipe {
 
 impl TcpPipe {
     /// `address` is `HOST:PORT`; nothing is connected until [`BytePipe::connect`].
-    pub fn new(address: impl Into<String>, connect_timeout: Duration, write_timeout: Duration) -> Self {
-        Self { address: address.into(), connect_timeout, write_timeout, stream: None }
+    pub fn new(
+        address: impl Into<String>,
+        connect_timeout: Duration,
+        write_timeout: Duration,
+    ) -> Self {
+        Self {
+            address: address.into(),
+            connect_timeout,
+            write_timeout,
+            stream: None,
+        }
     }
 
     fn resolve(&self) -> Result<SocketAddr, PipeError> {
@@ -27,16 +36,19 @@ impl TcpPipe {
             .to_socket_addrs()
             .map_err(|e| PipeError::Config(format!("address {}: {e}", self.address)))?
             .next()
-            .ok_or_else(|| PipeError::Config(format!("address {} resolves to nothing", self.address)))
+            .ok_or_else(|| {
+                PipeError::Config(format!("address {} resolves to nothing", self.address))
+            })
     }
 
     fn lost(&mut self, e: std::io::Error) -> PipeError {
         self.stream = None;
         match e.kind() {
             IoKind::WouldBlock | IoKind::TimedOut => PipeError::Timeout,
-            IoKind::BrokenPipe | IoKind::ConnectionReset | IoKind::ConnectionAborted | IoKind::UnexpectedEof => {
-                PipeError::Disconnected
-            }
+            IoKind::BrokenPipe
+            | IoKind::ConnectionReset
+            | IoKind::ConnectionAborted
+            | IoKind::UnexpectedEof => PipeError::Disconnected,
             _ => PipeError::Io(e),
         }
     }
@@ -65,15 +77,21 @@ impl BytePipe for TcpPipe {
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, PipeError> {
-        let Some(stream) = self.stream.as_mut() else { return Err(PipeError::NotConnected) };
-        let result = stream.set_read_timeout(Some(timeout.max(Duration::from_millis(1)))).and_then(|()| stream.read(buf));
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(PipeError::NotConnected);
+        };
+        let result = stream
+            .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))
+            .and_then(|()| stream.read(buf));
         match result {
             Ok(0) => {
                 self.stream = None;
                 Err(PipeError::Disconnected)
             }
             Ok(n) => Ok(n),
-            Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut) => Err(PipeError::Timeout),
+            Err(e) if matches!(e.kind(), IoKind::WouldBlock | IoKind::TimedOut) => {
+                Err(PipeError::Timeout)
+            }
             Err(e) => Err(self.lost(e)),
         }
     }

@@ -37,11 +37,19 @@ impl SerialConfig {
         let (path, baud) = spec
             .rsplit_once(':')
             .ok_or_else(|| PipeError::Config(format!("serial spec {spec:?} is not PATH:BAUD")))?;
-        let baud = baud.parse().map_err(|_| PipeError::Config(format!("baud rate {baud:?} is not a number")))?;
+        let baud = baud
+            .parse()
+            .map_err(|_| PipeError::Config(format!("baud rate {baud:?} is not a number")))?;
         if path.is_empty() || baud == 0 {
-            return Err(PipeError::Config(format!("serial spec {spec:?} needs a path and a baud rate")));
+            return Err(PipeError::Config(format!(
+                "serial spec {spec:?} needs a path and a baud rate"
+            )));
         }
-        Ok(Self { path: path.to_string(), baud, flow: Flow::None })
+        Ok(Self {
+            path: path.to_string(),
+            baud,
+            flow: Flow::None,
+        })
     }
 }
 
@@ -59,7 +67,10 @@ impl SerialPipe {
 
     /// Wraps an already open port (e.g. one end of `TTYPort::pair()`).
     pub fn from_port(config: SerialConfig, port: TTYPort) -> Self {
-        Self { config, port: Some(port) }
+        Self {
+            config,
+            port: Some(port),
+        }
     }
 
     pub fn port(&self) -> Option<&TTYPort> {
@@ -90,7 +101,9 @@ pub fn open(config: &SerialConfig, timeout: Duration) -> Result<TTYPort, PipeErr
         .open_native()
         .map_err(|e| match e.kind() {
             serialport::ErrorKind::NoDevice => PipeError::NotConnected,
-            serialport::ErrorKind::Io(kind) => PipeError::Io(std::io::Error::new(kind, e.description)),
+            serialport::ErrorKind::Io(kind) => {
+                PipeError::Io(std::io::Error::new(kind, e.description))
+            }
             _ => PipeError::Config(e.description),
         })
 }
@@ -113,7 +126,9 @@ impl BytePipe for SerialPipe {
     }
 
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, PipeError> {
-        let Some(port) = self.port.as_mut() else { return Err(PipeError::NotConnected) };
+        let Some(port) = self.port.as_mut() else {
+            return Err(PipeError::NotConnected);
+        };
         if let Err(e) = port.set_timeout(timeout.max(Duration::from_millis(1))) {
             return Err(PipeError::Config(e.description));
         }
@@ -137,14 +152,24 @@ mod tests {
     fn parses_serial_specs() {
         let c = SerialConfig::parse("/dev/ttyUSB0:19200").unwrap();
         assert_eq!((c.path.as_str(), c.baud), ("/dev/ttyUSB0", 19200));
-        assert!(matches!(SerialConfig::parse("/dev/ttyUSB0"), Err(PipeError::Config(_))));
-        assert!(matches!(SerialConfig::parse("/dev/ttyUSB0:fast"), Err(PipeError::Config(_))));
+        assert!(matches!(
+            SerialConfig::parse("/dev/ttyUSB0"),
+            Err(PipeError::Config(_))
+        ));
+        assert!(matches!(
+            SerialConfig::parse("/dev/ttyUSB0:fast"),
+            Err(PipeError::Config(_))
+        ));
     }
 
     #[test]
     fn round_trips_over_a_pty_pair() {
         let (master, slave) = TTYPort::pair().unwrap();
-        let config = SerialConfig { path: "pty".into(), baud: 9600, flow: Flow::None };
+        let config = SerialConfig {
+            path: "pty".into(),
+            baud: 9600,
+            flow: Flow::None,
+        };
         let mut printer_side = SerialPipe::from_port(config.clone(), master);
         let mut app_side = SerialPipe::from_port(config, slave);
         app_side.write_all(&[0x10, 0x04, 0x01]).unwrap();
@@ -154,6 +179,9 @@ mod tests {
         printer_side.write_all(&[0x12]).unwrap();
         assert_eq!(app_side.read(&mut buf, Duration::from_secs(2)).unwrap(), 1);
         assert_eq!(buf[0], 0x12);
-        assert!(matches!(app_side.read(&mut buf, Duration::from_millis(50)), Err(PipeError::Timeout)));
+        assert!(matches!(
+            app_side.read(&mut buf, Duration::from_millis(50)),
+            Err(PipeError::Timeout)
+        ));
     }
 }

@@ -28,7 +28,11 @@ pub struct LineFramer {
 
 impl LineFramer {
     pub fn new(max_len: usize) -> Self {
-        Self { line: Vec::new(), max_len, discarding: false }
+        Self {
+            line: Vec::new(),
+            max_len,
+            discarding: false,
+        }
     }
 
     /// Feeds bytes; returns complete scans and framing errors in order.
@@ -80,7 +84,12 @@ pub struct SerialScanner<P: BytePipe> {
 
 impl<P: BytePipe> SerialScanner<P> {
     pub fn new(name: impl Into<String>, pipe: P) -> Self {
-        Self { life: Lifecycle::new(name), pipe, framer: LineFramer::new(256), ready: Default::default() }
+        Self {
+            life: Lifecycle::new(name),
+            pipe,
+            framer: LineFramer::new(256),
+            ready: Default::default(),
+        }
     }
 }
 
@@ -94,7 +103,9 @@ impl<P: BytePipe> UposDevice for SerialScanner<P> {
     fn open(&mut self) -> Result<(), DeviceError> {
         self.life.open()?;
         let name = self.life.name().to_string();
-        self.pipe.connect().map_err(|e| e.into_device(&name, "open"))
+        self.pipe
+            .connect()
+            .map_err(|e| e.into_device(&name, "open"))
     }
     fn claim(&mut self, _timeout: Duration) -> Result<(), DeviceError> {
         self.life.claim()
@@ -131,14 +142,22 @@ impl<P: BytePipe> BarcodeScanner for SerialScanner<P> {
                     for item in self.framer.push(&buf[..n]) {
                         match item {
                             Ok(scan) => self.ready.push_back(scan),
-                            Err(e) => tracing::warn!(device = self.life.name(), error = %e, "scanner noise dropped"),
+                            Err(e) => {
+                                tracing::warn!(device = self.life.name(), error = %e, "scanner noise dropped")
+                            }
                         }
                     }
                 }
                 Err(PipeError::Timeout) => return Ok(None),
                 Err(e) => {
-                    let kind = if e.is_link() { ErrorKind::Removed } else { e.kind() };
-                    return Err(DeviceError::new(kind, self.life.name(), "read scan").with_detail(e));
+                    let kind = if e.is_link() {
+                        ErrorKind::Removed
+                    } else {
+                        e.kind()
+                    };
+                    return Err(
+                        DeviceError::new(kind, self.life.name(), "read scan").with_detail(e)
+                    );
                 }
             }
         }
@@ -168,12 +187,18 @@ mod tests {
     #[test]
     fn scanner_over_a_real_pty() {
         let (mut device_end, app_end) = serialport::TTYPort::pair().unwrap();
-        let config = SerialConfig { path: "pty".into(), baud: 9600, flow: Flow::None };
+        let config = SerialConfig {
+            path: "pty".into(),
+            baud: 9600,
+            flow: Flow::None,
+        };
         let mut scanner = SerialScanner::new("scanner0", SerialPipe::from_port(config, app_end));
         scanner.life.open().unwrap();
         scanner.claim(Duration::from_millis(1)).unwrap();
         scanner.enable().unwrap();
-        device_end.write_all(b"\xff\xfe\r\n4006381333931\r\n").unwrap();
+        device_end
+            .write_all(b"\xff\xfe\r\n4006381333931\r\n")
+            .unwrap();
         let scan = scanner.next_scan(Duration::from_secs(2)).unwrap().unwrap();
         assert_eq!(scan.data, "4006381333931");
         assert_eq!(scanner.next_scan(Duration::from_millis(50)).unwrap(), None);
