@@ -306,3 +306,27 @@ fn unreachable_printer_holds_the_job_as_offline() {
     assert_eq!(sim.receipts().len(), 1);
     server.stop();
 }
+
+/// The committed preview (assets/receipts/) is what the simulated printer renders for a card
+/// sale; regenerate with `POS_UPDATE_PREVIEWS=1 cargo test -p pos-tests --test periph_printer`.
+#[test]
+fn card_sale_preview_matches_the_committed_png() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (columns, name) in [
+        (Columns::C48, "card-sale-80mm.png"),
+        (Columns::C32, "card-sale-58mm.png"),
+    ] {
+        let sim = SimPrinterHandle::new(columns.count());
+        sim.exchange(&encode::document(&card_sale(columns)).concat());
+        let png = sim.receipts()[0].png().unwrap();
+        let path = root.join("assets/receipts").join(name);
+        if std::env::var_os("POS_UPDATE_PREVIEWS").is_some() {
+            std::fs::write(&path, &png).unwrap();
+        }
+        let committed = std::fs::read(&path).unwrap();
+        assert!(
+            committed == png,
+            "{name} differs from the rendering; see the test's doc comment"
+        );
+    }
+}

@@ -8,6 +8,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut lines = Vec::new();
     for paragraph in text.split('\n') {
+        // A line that fits keeps its spacing (columns of a table, indents).
+        if paragraph.chars().count() <= width {
+            lines.push(paragraph.to_string());
+            continue;
+        }
         let mut line = String::new();
         let mut len = 0;
         for word in paragraph.split(' ').filter(|w| !w.is_empty()) {
@@ -86,6 +91,7 @@ mod tests {
         assert_eq!(wrap("ab cd ef", 5), vec!["ab cd", "ef"]);
         assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
         assert_eq!(wrap("", 4), vec![""]);
+        assert_eq!(wrap("  a  b", 8), vec!["  a  b"]);
     }
 
     #[test]

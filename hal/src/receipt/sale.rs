@@ -209,12 +209,13 @@ impl SaleReceipt {
             b = b.pair_styled(total.label.clone(), total.amount.clone(), style);
         }
         if !self.taxes.is_empty() {
-            b = b.feed(1).pair("Tax  Rate      Net", "Tax     Gross");
+            // One fixed-width table that fits the narrowest paper (32 columns).
+            let row = |c: &str, r: &str, n: &str, t: &str, g: &str| {
+                format!("{c:<3}{r:>5}{n:>8}{t:>7}{g:>9}")
+            };
+            b = b.feed(1).line(row("Tax", "Rate", "Net", "Tax", "Gross"));
             for tax in &self.taxes {
-                b = b.pair(
-                    format!("{:<4} {:<6} {:>7}", tax.code, tax.rate, tax.net),
-                    format!("{:>7} {:>9}", tax.tax, tax.gross),
-                );
+                b = b.line(row(&tax.code, &tax.rate, &tax.net, &tax.tax, &tax.gross));
             }
         }
         if !self.tenders.is_empty() {
