@@ -10,7 +10,7 @@ pub mod serve;
 
 pub use engine::{Conditions, Engine};
 pub use render::RenderError;
-pub use serve::{SimPrinterHandle, SimServer};
+pub use serve::{SimPipe, SimPrinterHandle, SimServer};
 
 /// Character style of one printed cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

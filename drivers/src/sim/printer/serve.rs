@@ -247,3 +247,51 @@ pub fn serve_pty(handle: SimPrinterHandle) -> Result<SimServer, serialport::Erro
         endpoint,
     })
 }
+
+/// The simulated printer in-process, as a [`crate::pipe::BytePipe`]: for a demo lane with no
+/// printer and no daemon (`printer = "sim"`).
+#[derive(Debug, Clone)]
+pub struct SimPipe {
+    handle: SimPrinterHandle,
+    replies: std::collections::VecDeque<u8>,
+}
+
+impl SimPipe {
+    pub fn new(handle: SimPrinterHandle) -> Self {
+        Self {
+            handle,
+            replies: Default::default(),
+        }
+    }
+}
+
+impl crate::pipe::BytePipe for SimPipe {
+    fn connect(&mut self) -> Result<(), crate::pipe::PipeError> {
+        Ok(())
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> Result<(), crate::pipe::PipeError> {
+        self.replies.extend(self.handle.exchange(data));
+        Ok(())
+    }
+
+    fn read(
+        &mut self,
+        buf: &mut [u8],
+        _timeout: Duration,
+    ) -> Result<usize, crate::pipe::PipeError> {
+        self.replies.extend(self.handle.drain_output());
+        let n = buf.len().min(self.replies.len());
+        if n == 0 {
+            return Err(crate::pipe::PipeError::Timeout);
+        }
+        for (slot, byte) in buf.iter_mut().zip(self.replies.drain(..n)) {
+            *slot = byte;
+        }
+        Ok(n)
+    }
+
+    fn describe(&self) -> String {
+        "sim".into()
+    }
+}
