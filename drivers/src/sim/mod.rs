@@ -3,3 +3,5 @@
 
 pub mod card;
 pub mod printer;
+pub mod scanner;
+pub mod swipe;
