@@ -179,6 +179,8 @@ impl Spooler {
         let mut status = match self.query_status(pipe) {
             Ok(status) => status,
             Err(e) => {
+                // Replies that arrive late must not answer the next query.
+                self.replies = ReplySplitter::default();
                 tracing::warn!(pipe = %pipe.describe(), error = %e, "printer not answering");
                 self.hold_front(Attention::Offline, &mut events);
                 let _ = pipe.connect();
@@ -221,6 +223,7 @@ impl Spooler {
             status = match self.query_status(pipe) {
                 Ok(s) => s,
                 Err(_) => {
+                    self.replies = ReplySplitter::default();
                     self.hold_front(Attention::Offline, &mut events);
                     break;
                 }

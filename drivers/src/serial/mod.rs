@@ -110,7 +110,10 @@ pub fn open(config: &SerialConfig, timeout: Duration) -> Result<TTYPort, PipeErr
 
 impl BytePipe for SerialPipe {
     fn connect(&mut self) -> Result<(), PipeError> {
-        self.port = Some(open(&self.config, Duration::from_millis(500))?);
+        let port = open(&self.config, Duration::from_millis(500))?;
+        // Bytes from before (late status replies) would be taken for answers to new queries.
+        let _ = port.clear(serialport::ClearBuffer::Input);
+        self.port = Some(port);
         Ok(())
     }
 

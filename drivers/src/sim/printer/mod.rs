@@ -12,6 +12,21 @@ pub use engine::{Conditions, Engine};
 pub use render::RenderError;
 pub use serve::{SimPipe, SimPrinterHandle, SimServer};
 
+/// The preview the simulated printer would print for `document` (for the UI).
+pub fn preview(document: &pos_hal::receipt::Document) -> Result<Vec<u8>, RenderError> {
+    let mut engine = Engine::new(document.columns.count());
+    engine.receive(&crate::escpos::encode::document(document).concat());
+    // A cut ends a document that has none; an extra cut after one only adds an empty receipt.
+    engine.receive(&[0x1d, b'V', 66, 0]);
+    let rows = engine
+        .receipts
+        .drain(..)
+        .next()
+        .map(|r| r.rows)
+        .unwrap_or_default();
+    render::png(&rows, document.columns.count() * 12)
+}
+
 /// Character style of one printed cell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CellStyle {
@@ -158,6 +173,9 @@ mod tests {
         );
         let png = receipts[0].png().unwrap();
         assert_eq!(&png[1..4], b"PNG");
+        let uncut = DocumentBuilder::new(Columns::C32).line("x").build();
+        let cut = DocumentBuilder::new(Columns::C32).line("x").cut().build();
+        assert_eq!(preview(&uncut).unwrap(), preview(&cut).unwrap());
         assert_eq!(handle.protocol_errors(), 0);
     }
 
