@@ -14,10 +14,16 @@ use pos_drivers::escpos::spooler::SpoolerConfig;
 use pos_drivers::net::TcpPipe;
 use pos_drivers::pipe::BytePipe;
 use pos_drivers::pipe::PipeError;
-use pos_drivers::serial::{SerialConfig, SerialPipe};
+use pos_drivers::serial::{Flow, SerialConfig, SerialPipe, SerialScanner};
 use pos_drivers::sim::printer::{SimPipe, SimPrinterHandle, serve};
+use pos_drivers::sim::scanner::{SimScanner, SimScannerHandle};
+use pos_drivers::sim::swipe::{SimSwipeHandle, SimSwipeReader};
+use pos_drivers::usb::hidpos::HidPosLayout;
+use pos_drivers::usb::{CLASS_HID, ScannerMode, UsbHidMsr, UsbHidScanner};
 use pos_drivers::usb::{CLASS_PRINTER, UsbBulkPipe, UsbId, UsbTarget};
+use pos_hal::device::msr::MagStripeReader;
 use pos_hal::device::printer::{JobId, PaperLevel, PrinterEvent, ReceiptPrinter};
+use pos_hal::device::scanner::BarcodeScanner;
 use pos_hal::device::{DeviceError, UposDevice};
 use pos_hal::receipt::{
     Barcode, Columns, Document, DocumentBuilder, QrCode, ReceiptError, SaleReceipt, Style,
@@ -47,8 +53,14 @@ pub struct PrinterConfig {
     pub printer: String,
     /// Paper width: 58 or 80.
     pub paper_mm: u16,
+    /// Serial flow control for `serial:` printers: none | software | hardware.
+    pub printer_flow: Flow,
     /// Seconds a CLI print waits for the printer before reporting the job held.
     pub wait_secs: u64,
+    /// `sim` | `serial:PATH:BAUD` | `usb:VID:PID[,...]` (keyboard mode) | `usb-hidpos:VID:PID[,...]`.
+    pub scanner: String,
+    /// `sim` | `usb:VID:PID[,...]` (MagTek-style HID reader).
+    pub msr: String,
 }
 
 impl Default for PrinterConfig {
@@ -56,7 +68,10 @@ impl Default for PrinterConfig {
         Self {
             printer: "sim".into(),
             paper_mm: 80,
+            printer_flow: Flow::None,
             wait_secs: 10,
+            scanner: "sim".into(),
+            msr: "sim".into(),
         }
     }
 }
@@ -116,6 +131,76 @@ pub fn open_printer(
     let mut printer = EscPosPrinter::new("printer0", spec.pipe(), SpoolerConfig::default());
     printer.start(Duration::from_secs(2))?;
     Ok(printer)
+}
+
+fn usb_ids(list: &str) -> Result<Vec<UsbId>, PrintingError> {
+    Ok(list
+        .split(',')
+        .map(UsbId::parse)
+        .collect::<Result<_, _>>()?)
+}
+
+fn hid_target(list: &str) -> Result<UsbTarget, PrintingError> {
+    Ok(UsbTarget {
+        ids: usb_ids(list)?,
+        class: CLASS_HID,
+        detach_kernel_driver: true,
+    })
+}
+
+/// A started scanner from `[devices] scanner`; for `sim`, also the handle that injects scans.
+pub fn open_scanner(
+    spec: &str,
+) -> Result<(Box<dyn BarcodeScanner + Send>, Option<SimScannerHandle>), PrintingError> {
+    let (kind, rest) = spec.split_once(':').unwrap_or((spec, ""));
+    let (mut scanner, handle): (Box<dyn BarcodeScanner + Send>, _) = match kind {
+        "sim" => {
+            let (scanner, handle) = SimScanner::new("scanner0");
+            (Box::new(scanner), Some(handle))
+        }
+        "serial" => (
+            Box::new(SerialScanner::new(
+                "scanner0",
+                SerialPipe::new(SerialConfig::parse(rest)?),
+            )),
+            None,
+        ),
+        "usb" => (
+            Box::new(UsbHidScanner::new(
+                "scanner0",
+                hid_target(rest)?,
+                ScannerMode::Keyboard,
+            )),
+            None,
+        ),
+        "usb-hidpos" => {
+            let mode = ScannerMode::HidPos(HidPosLayout::default());
+            (
+                Box::new(UsbHidScanner::new("scanner0", hid_target(rest)?, mode)),
+                None,
+            )
+        }
+        _ => return Err(PrintingError::Spec(spec.to_string())),
+    };
+    scanner.start(Duration::from_secs(2))?;
+    Ok((scanner, handle))
+}
+
+/// A started magstripe reader from `[devices] msr`; for `sim`, also the handle that swipes.
+pub fn open_msr(
+    spec: &str,
+) -> Result<(Box<dyn MagStripeReader + Send>, Option<SimSwipeHandle>), PrintingError> {
+    let (kind, rest) = spec.split_once(':').unwrap_or((spec, ""));
+    let (mut reader, handle): (Box<dyn MagStripeReader + Send>, _) = match kind {
+        "sim" => {
+            let (reader, handle) = SimSwipeReader::new("msr0");
+            (Box::new(reader), Some(handle))
+        }
+        "usb" => (Box::new(UsbHidMsr::new("msr0", hid_target(rest)?)), None),
+        _ => return Err(PrintingError::Spec(spec.to_string())),
+    };
+    reader.start(Duration::from_secs(2))?;
+    Ok((reader, handle))
 }
 
 /// A page that shows what the printer can do: code page with the euro sign, styles, codes.
@@ -325,6 +410,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn devices_section_keys_with_defaults() {
+        let config: PrinterConfig =
+            toml::from_str("printer = \"serial:/dev/ttyUSB0:19200\"\nprinter_flow = \"hardware\"")
+                .unwrap();
+        assert_eq!(config.printer_flow, Flow::Hardware);
+        assert_eq!((config.paper_mm, config.scanner.as_str()), (80, "sim"));
+        assert!(toml::from_str::<PrinterConfig>("printer_flow = \"fast\"").is_err());
+    }
+
+    #[test]
     fn parses_printer_specs() {
         assert_eq!(PrinterSpec::parse("sim").unwrap(), PrinterSpec::Sim);
         assert_eq!(
@@ -355,6 +450,28 @@ mod tests {
         );
         assert!(PrinterSpec::parse("tcp:nohost").is_err());
         assert!(PrinterSpec::parse("lpt1").is_err());
+    }
+
+    #[test]
+    fn opens_simulated_scanner_and_reader_and_refuses_unknown_specs() {
+        let (mut scanner, handle) = open_scanner("sim").unwrap();
+        assert!(handle.unwrap().scan("4006381333931"));
+        assert_eq!(
+            scanner
+                .next_scan(Duration::from_secs(1))
+                .unwrap()
+                .unwrap()
+                .data,
+            "4006381333931"
+        );
+        let (mut msr, swipe) = open_msr("sim").unwrap();
+        assert!(swipe.unwrap().bad_swipe());
+        assert!(msr.next_event(Duration::from_secs(1)).unwrap().is_some());
+        assert!(matches!(
+            open_scanner("bluetooth:x"),
+            Err(PrintingError::Spec(_))
+        ));
+        assert!(matches!(open_msr("usb:nope"), Err(PrintingError::Pipe(_))));
     }
 
     #[test]
