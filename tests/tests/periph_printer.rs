@@ -330,3 +330,30 @@ fn card_sale_preview_matches_the_committed_png() {
         );
     }
 }
+
+/// A serial printer behind socat: socat makes a pty (as a USB-serial adapter would) and relays
+/// it to the simulated printer's TCP port, so the bytes cross a real pty and socat.
+#[test]
+fn serial_printer_through_socat_pty_paper_out_mid_receipt() {
+    let sim = SimPrinterHandle::new(42);
+    let server = serve::serve_tcp(TcpListener::bind("127.0.0.1:0").unwrap(), sim.clone()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("ttyPOS");
+    let mut socat = std::process::Command::new("socat")
+        .arg(format!("pty,raw,echo=0,link={}", link.display()))
+        .arg(format!("tcp:{}", server.endpoint))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("socat (Debian package socat)");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !link.exists() {
+        assert!(Instant::now() < deadline, "socat made no pty");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let config = SerialConfig { path: link.display().to_string(), baud: 38400, flow: Flow::None };
+    let mut printer = started(SerialPipe::new(config));
+    paper_out_mid_receipt(&mut printer, &sim, &card_sale(Columns::C42));
+    socat.kill().unwrap();
+    socat.wait().unwrap();
+    server.stop();
+}
