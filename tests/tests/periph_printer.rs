@@ -350,7 +350,11 @@ fn serial_printer_through_socat_pty_paper_out_mid_receipt() {
         assert!(Instant::now() < deadline, "socat made no pty");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let config = SerialConfig { path: link.display().to_string(), baud: 38400, flow: Flow::None };
+    let config = SerialConfig {
+        path: link.display().to_string(),
+        baud: 38400,
+        flow: Flow::None,
+    };
     let mut printer = started(SerialPipe::new(config));
     paper_out_mid_receipt(&mut printer, &sim, &card_sale(Columns::C42));
     socat.kill().unwrap();
