@@ -1,0 +1,2 @@
+//! Placeholder; filled in with the simulated acquirer benchmark.
+fn main() {}

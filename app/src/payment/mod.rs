@@ -1,0 +1,1 @@
+//! Payment flow: reversal safety, store-and-forward, settlement.
