@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 // The codec is self-contained (thiserror + hex); compiling it directly keeps the fuzz build
 // free of the whole app (iced, SQLite) under sanitizer instrumentation.
 #[path = "../../src/acquirer/iso8583/mod.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod iso8583;
 
 use iso8583::{FrameDecoder, POS_1987, decode, encode};
