@@ -1,5 +1,10 @@
 //! The acquirer link: ISO 8583 messages, DUKPT keys, PIN blocks and MACs, the lane-side
 //! client and the simulated acquirer/issuer host.
 
+pub mod card;
+pub mod client;
 pub mod crypto;
+pub mod host;
 pub mod iso8583;
+pub mod protocol;
+pub mod requests;
