@@ -3,6 +3,7 @@
 
 pub mod card;
 pub mod client;
+pub mod config;
 pub mod crypto;
 pub mod host;
 pub mod iso8583;

@@ -181,6 +181,14 @@ impl AesTerminal {
     pub fn ksn(&self) -> AesKsn {
         self.ksn
     }
+
+    /// The derivation key of any KSN of this device's initial key.
+    pub fn derivation_key(&self, ksn: &AesKsn) -> Result<AesKey, CryptoError> {
+        if ksn.initial_key_id() != self.ksn.initial_key_id() {
+            return Err(CryptoError::InvalidCounter(ksn.counter()));
+        }
+        derivation_key(&self.initial_key, ksn)
+    }
 }
 
 /// Host side: the derivation key for any KSN, from the BDK.

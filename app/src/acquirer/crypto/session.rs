@@ -189,6 +189,21 @@ impl DukptTerminal {
         }
     }
 
+    /// The keys of an earlier transaction of this device (to check the answer to a stored
+    /// advice sealed under that KSN).
+    pub fn keys_for_ksn(&self, ksn: &[u8]) -> Result<TransactionKeys, CryptoError> {
+        match self {
+            Self::Tdes(t) => {
+                let ksn = TdesKsn::from_slice(ksn)?;
+                Ok(TransactionKeys::tdes(ksn, &t.transaction_key(&ksn)?))
+            }
+            Self::Aes(t) => {
+                let ksn = AesKsn::from_slice(ksn)?;
+                Ok(TransactionKeys::aes(ksn, &t.derivation_key(&ksn)?))
+            }
+        }
+    }
+
     /// The last KSN used (persist it so a restart never reuses a key).
     pub fn last_ksn(&self) -> Vec<u8> {
         match self {

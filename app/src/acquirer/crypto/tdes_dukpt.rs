@@ -210,6 +210,14 @@ impl TdesTerminal {
     pub fn ksn(&self) -> TdesKsn {
         self.ksn
     }
+
+    /// The transaction key of any KSN of this device's key set.
+    pub fn transaction_key(&self, ksn: &TdesKsn) -> Result<Key16, CryptoError> {
+        if ksn.initial() != self.ksn.initial() {
+            return Err(CryptoError::InvalidCounter(ksn.counter()));
+        }
+        derive_transaction_key(&self.ipek, ksn)
+    }
 }
 
 /// Host side: the transaction key for any KSN, straight from the BDK.
