@@ -2,6 +2,7 @@
 //! client and the simulated acquirer/issuer host.
 
 pub mod card;
+pub mod cli;
 pub mod client;
 pub mod config;
 pub mod crypto;
