@@ -2,6 +2,9 @@
 //! and oversize fields sent to the simulated acquirer are refused without harming it, and a
 //! malformed answer makes the lane reverse, never approve.
 
+// Test code: helpers may unwrap (the workspace lint exempts only #[test] bodies).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;

@@ -47,7 +47,7 @@ pub fn luhn_valid(pan: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn valid_pan(pan: &str) -> bool {

@@ -6,6 +6,7 @@
 //!   that stopped in between reverses it in [`PaymentLink::recover`] at its next start;
 //! - host unreachable (nothing sent) -> an offline approval within limits is queued as a
 //!   0220 advice and forwarded by [`PaymentLink::drain_advices`].
+//!
 //! The decisions themselves are the pure functions of [`super::decision`].
 
 use std::fmt;

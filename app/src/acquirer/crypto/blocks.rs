@@ -65,7 +65,7 @@ pub fn xor_into<const N: usize>(a: &mut [u8; N], b: &[u8; N]) {
 pub fn pad_method2(data: &[u8], block: usize) -> Vec<u8> {
     let mut out = data.to_vec();
     out.push(0x80);
-    while out.len() % block != 0 {
+    while !out.len().is_multiple_of(block) {
         out.push(0);
     }
     out
@@ -114,7 +114,7 @@ pub fn cbc_encrypt(cipher: CbcCipher, key: &[u8; 16], plain: &[u8]) -> Vec<u8> {
 }
 
 pub fn cbc_decrypt(cipher: CbcCipher, key: &[u8; 16], data: &[u8]) -> Result<Vec<u8>, CryptoError> {
-    if data.is_empty() || data.len() % cipher.block() != 0 {
+    if data.is_empty() || !data.len().is_multiple_of(cipher.block()) {
         return Err(CryptoError::BadCiphertextLength(data.len()));
     }
     let mut buf = data.to_vec();

@@ -262,7 +262,7 @@ fn every_mti_in_the_brief_round_trips() {
             decode(&POS_1987, &encode(&POS_1987, &msg).unwrap()).unwrap(),
             msg
         );
-        assert_eq!(mti.response().is_response(), true);
+        assert!(mti.response().is_response());
     }
     assert_eq!(Mti::REVERSAL.response(), Mti::REVERSAL_RESPONSE);
 }
