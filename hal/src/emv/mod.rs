@@ -1,0 +1,5 @@
+//! The EMV level-2 kernel, sans-IO, and the EMV cryptography it and the virtual card share.
+//!
+//! - [`crypto`]: key derivation, cryptograms, ARPC, RSA and offline data authentication.
+
+pub mod crypto;
