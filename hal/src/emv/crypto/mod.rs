@@ -5,10 +5,12 @@
 //! The terminal (kernel), the virtual card and the acquirer simulator all use these, so a
 //! cryptogram one side makes is checked by the same code the other side runs.
 
+mod cvn18;
 mod oda;
 mod rsa;
 mod symmetric;
 
+pub use cvn18::{AC_DATA_TAGS, ac_data, cvn18_ac, cvn18_session_key, script_mac};
 pub use oda::{
     CdaResult, IssuerKey, OdaError, SignedHeader, open_sdad_cda, open_sdad_dda, open_ssad,
     recover_icc_key, recover_issuer_key, seal, transaction_data_hash,

@@ -188,3 +188,23 @@ fn real_dda_chain_rejects_tampering() {
     assert!(open_sdad_dda(&icc, &bad, &[0, 0, 0, 0]).is_err());
     assert!(matches!(icc.recover(&[1, 2, 3]), Err(RsaError::WrongLength { .. })));
 }
+
+#[test]
+fn cvn18_helpers_match_the_pyemv_vector() {
+    // Same vector as `visa_cvn18`, assembled from tags the way the card and issuer do it.
+    let values: Vec<(u32, Vec<u8>)> = vec![
+        (0x9F02, h("000000004000")),
+        (0x9F1A, h("0124")),
+        (0x95, h("8000048000")),
+        (0x5F2A, h("0124")),
+        (0x9A, h("191105")),
+        (0x9C, h("01")),
+        (0x9F37, h("52BF4585")),
+        (0x82, h("1800")),
+        (0x9F36, h("001C")),
+        (0x9F10, h("06011203A0B800")),
+    ];
+    let data = ac_data(|t| values.iter().find(|(k, _)| *k == t.0).map(|(_, v)| v.as_slice()));
+    let mk = derive_icc_mk(&k16("0123456789ABCDEFFEDCBA9876543210"), "1234567890123456", 0x00);
+    assert_eq!(cvn18_ac(&mk, [0x00, 0x1C], &data), b8("7A788EA6B8A3E733"));
+}
