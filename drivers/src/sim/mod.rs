@@ -2,3 +2,4 @@
 //! card speaks vpcd's socket protocol to the real pcscd, the simulated printer decodes ESC/POS.
 
 pub mod card;
+pub mod emv_card;
