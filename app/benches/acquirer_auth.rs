@@ -37,7 +37,9 @@ fn terminal(scheme: KeyScheme) -> DukptTerminal {
         KeyScheme::Tdes => AcquirerConfig {
             key_scheme: KeyScheme::Tdes,
             // IPEK of the X9.24-1 A.4 test BDK and KSN (payments.md 3.1)
-            initial_key: pos_app::acquirer::config::SecretHex("6AC292FAA1315B4D858AB3A3D7D5933A".into()),
+            initial_key: pos_app::acquirer::config::SecretHex(
+                "6AC292FAA1315B4D858AB3A3D7D5933A".into(),
+            ),
             initial_ksn: "FFFF9876543210E00000".into(),
             ..AcquirerConfig::default()
         },
@@ -76,15 +78,22 @@ impl Lane {
             icc_data: Some(vec![0x9F, 0x26, 0x08, 1, 2, 3, 4, 5, 6, 7, 8]),
             entry_mode: "051".into(),
         };
-        let message = card_message(&AcquirerConfig::default().identity(), &request, &keys).expect("message");
-        (protocol::seal(message, &keys, Direction::Request).expect("seal"), keys)
+        let message =
+            card_message(&AcquirerConfig::default().identity(), &request, &keys).expect("message");
+        (
+            protocol::seal(message, &keys, Direction::Request).expect("seal"),
+            keys,
+        )
     }
 }
 
 fn host_handle(c: &mut Criterion) {
     let mut group = c.benchmark_group("host");
     group.throughput(Throughput::Elements(1));
-    for (name, scheme) in [("handle_aes128", KeyScheme::Aes128), ("handle_tdes", KeyScheme::Tdes)] {
+    for (name, scheme) in [
+        ("handle_aes128", KeyScheme::Aes128),
+        ("handle_tdes", KeyScheme::Tdes),
+    ] {
         let mut host = Host::new(host_config());
         let mut lane = Lane::new(scheme);
         let now = OffsetDateTime::now_utc();
@@ -98,7 +107,11 @@ fn host_handle(c: &mut Criterion) {
                 BatchSize::SmallInput,
             )
         });
-        assert_eq!(host.stats().declines, 0, "every benchmarked request was approved");
+        assert_eq!(
+            host.stats().declines,
+            0,
+            "every benchmarked request was approved"
+        );
     }
     group.finish();
 }
@@ -107,7 +120,9 @@ fn tcp_round_trip(c: &mut Criterion) {
     let server = HostServer::start("127.0.0.1:0", Host::new(host_config())).expect("listen");
     let mut stream = TcpStream::connect(server.local_addr()).expect("connect");
     stream.set_nodelay(true).expect("nodelay");
-    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
     let mut lane = Lane::new(KeyScheme::Aes128);
     let mut group = c.benchmark_group("tcp");
     group.throughput(Throughput::Elements(1));

@@ -38,6 +38,8 @@ pub struct TxnRecord {
     pub reversed: bool,
     /// A reversal arrived before (or instead of) its original.
     pub tombstone: bool,
+    /// Field 55 of the answer (tag 91 with the ARPC), repeated for duplicates.
+    pub icc_response: Option<Vec<u8>>,
 }
 
 impl TxnRecord {
@@ -51,6 +53,7 @@ impl TxnRecord {
             approved: false,
             reversed: true,
             tombstone: true,
+            icc_response: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! issuer and approval rules, answers reversals idempotently and settles batches.
 
 pub mod config;
+mod emv;
 mod ledger;
 pub mod server;
 
@@ -14,6 +15,7 @@ use time::OffsetDateTime;
 use tracing::{debug, warn};
 
 pub use config::{Faults, HostConfig, Issuer, KeySet, Rules};
+use emv::ArqcCheck;
 use ledger::{Ledger, TxnKey, TxnRecord};
 
 use super::card::CardData;
@@ -41,6 +43,8 @@ pub struct HostStats {
     pub reversals_repeated: u32,
     pub advices: u32,
     pub bad_macs: u32,
+    pub arqc_verified: u32,
+    pub arqc_failures: u32,
     pub malformed: u32,
 }
 
@@ -169,12 +173,23 @@ impl Host {
             return answer_from(request, done);
         }
         let decision = self.decide(request, keys, now);
+        match decision.arqc {
+            ArqcCheck::Verified { .. } => self.stats.arqc_verified += 1,
+            ArqcCheck::Wrong => self.stats.arqc_failures += 1,
+            ArqcCheck::Absent | ArqcCheck::Malformed => {}
+        }
         let amount = request
             .text(field::AMOUNT)
             .and_then(protocol::parse_amount)
             .unwrap_or(0);
         let credit = request.text(field::PROCESSING_CODE) == Some(processing::REFUND);
         let approved = decision.code == response::APPROVED;
+        let icc_response = match decision.arqc {
+            ArqcCheck::Verified { session_key, arqc } => {
+                Some(emv::issuer_authentication(&session_key, arqc, approved))
+            }
+            _ => None,
+        };
         let sequence = self.next_sequence();
         let record = TxnRecord {
             code: decision.code,
@@ -185,6 +200,7 @@ impl Host {
             approved,
             reversed: false,
             tombstone: false,
+            icc_response,
         };
         if approved {
             self.stats.approvals += 1;
@@ -205,17 +221,49 @@ impl Host {
             Ok(card) => card,
             Err(code) => return Decision::code(code),
         };
-        let hash = card_hash(&card);
         let Some(issuer) = self.config.issuer_for(card.pan()) else {
             return Decision::code(response::INVALID_CARD_NUMBER);
         };
+        let arqc = match issuer.imk_ac.as_ref() {
+            Some(imk) => {
+                // field 23 / card data carry the PSN as a number; the key derivation wants BCD
+                let psn = card
+                    .pan_sequence()
+                    .map_or(0, |n| ((n / 10) << 4) | (n % 10));
+                emv::check_arqc(request.get(field::ICC_DATA), imk, card.pan(), psn)
+            }
+            None => ArqcCheck::Absent,
+        };
+        let code = match arqc {
+            ArqcCheck::Malformed => response::FORMAT_ERROR,
+            ArqcCheck::Wrong => response::DO_NOT_HONOUR,
+            ArqcCheck::Absent | ArqcCheck::Verified { .. } => {
+                self.issuer_rules(request, keys, &card, issuer, now)
+            }
+        };
+        let card_hash = (code == response::APPROVED).then(|| card_hash(&card));
+        Decision {
+            code,
+            card_hash,
+            arqc,
+        }
+    }
+
+    fn issuer_rules(
+        &self,
+        request: &Message,
+        keys: &TransactionKeys,
+        card: &CardData,
+        issuer: &Issuer,
+        now: OffsetDateTime,
+    ) -> &'static str {
         if is_expired(card.expiry(), now) {
-            return Decision::code(response::EXPIRED_CARD);
+            return response::EXPIRED_CARD;
         }
         if let Some(block) = request.get(field::PIN_DATA) {
             match keys.decrypt_pin(block, card.pan()) {
                 Ok(pin) if pin.digits() == issuer.pin_for(card.pan()) => {}
-                _ => return Decision::code(response::INCORRECT_PIN),
+                _ => return response::INCORRECT_PIN,
             }
         }
         let amount = request
@@ -225,19 +273,18 @@ impl Host {
         let cents = amount % 100;
         let rules = &self.config.rules;
         if rules.insufficient_funds_cents == Some(cents) {
-            return Decision::code(response::INSUFFICIENT_FUNDS);
+            return response::INSUFFICIENT_FUNDS;
         }
         if rules.do_not_honour_cents == Some(cents) {
-            return Decision::code(response::DO_NOT_HONOUR);
+            return response::DO_NOT_HONOUR;
         }
-        let recent = self.ledger.uses_since(&hash, now - rules.velocity_window);
+        let recent = self
+            .ledger
+            .uses_since(&card_hash(card), now - rules.velocity_window);
         if recent >= rules.velocity_limit as usize {
-            return Decision::code(response::EXCEEDS_FREQUENCY_LIMIT);
+            return response::EXCEEDS_FREQUENCY_LIMIT;
         }
-        Decision {
-            code: response::APPROVED,
-            card_hash: Some(hash),
-        }
+        response::APPROVED
     }
 
     fn advice(
@@ -271,6 +318,7 @@ impl Host {
                     approved: true,
                     reversed: false,
                     tombstone: false,
+                    icc_response: None,
                 },
             );
             self.stats.advices += 1;
@@ -356,7 +404,9 @@ impl Host {
 
 struct Decision {
     code: &'static str,
+    /// Set on approval: the card use counts towards velocity.
     card_hash: Option<[u8; 32]>,
+    arqc: ArqcCheck,
 }
 
 impl Decision {
@@ -364,6 +414,7 @@ impl Decision {
         Self {
             code,
             card_hash: None,
+            arqc: ArqcCheck::Absent,
         }
     }
 }
@@ -419,6 +470,9 @@ fn answer_from(request: &Message, record: &TxnRecord) -> Message {
     answer.set(field::RRN, record.rrn.clone());
     if let Some(code) = &record.auth_code {
         answer.set(field::AUTH_CODE, code.clone());
+    }
+    if let Some(icc) = &record.icc_response {
+        answer.set(field::ICC_DATA, icc.clone());
     }
     answer
 }

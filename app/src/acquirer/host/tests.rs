@@ -338,3 +338,81 @@ fn no_clear_pan_in_any_request_byte() {
     let text = hex::encode_upper(&wire);
     assert!(!text.contains(PAN) && !String::from_utf8_lossy(&wire).contains(PAN));
 }
+
+/// Field 55 as the kernel would send it, with a real CVN 18 ARQC under the demo IMK.
+fn icc_data_with_arqc(amount_bcd: [u8; 6], tamper: bool) -> (Vec<u8>, [u8; 16], [u8; 8]) {
+    use pos_hal::emv::crypto::{ac_data, cvn18_ac, cvn18_session_key, derive_icc_mk};
+    use pos_hal::tlv::{self, Tag, Tlv};
+    let imk: [u8; 16] = hex::decode(config::DEMO_IMK_AC)
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let mk = derive_icc_mk(&imk, PAN, 0x01);
+    let atc = [0x00, 0x11];
+    let mut objects = vec![
+        Tlv::primitive(Tag(0x9F02), amount_bcd.to_vec()),
+        Tlv::primitive(Tag(0x9F03), vec![0; 6]),
+        Tlv::primitive(Tag(0x9F1A), vec![0x08, 0x26]),
+        Tlv::primitive(Tag(0x95), vec![0; 5]),
+        Tlv::primitive(Tag(0x5F2A), vec![0x09, 0x78]),
+        Tlv::primitive(Tag(0x9A), vec![0x26, 0x11, 0x29]),
+        Tlv::primitive(Tag(0x9C), vec![0x00]),
+        Tlv::primitive(Tag(0x9F37), vec![0x12, 0x34, 0x56, 0x78]),
+        Tlv::primitive(Tag(0x82), vec![0x3C, 0x00]),
+        Tlv::primitive(Tag(0x9F36), atc.to_vec()),
+        Tlv::primitive(Tag(0x9F10), vec![0x06, 0x01, 0x12, 0x03, 0xA0, 0x00, 0x00]),
+    ];
+    let data = ac_data(|tag| tlv::find_bytes(&objects, tag));
+    let mut arqc = cvn18_ac(&mk, atc, &data);
+    if tamper {
+        arqc[0] ^= 1;
+    }
+    objects.push(Tlv::primitive(Tag(0x9F26), arqc.to_vec()));
+    (tlv::encode(&objects), cvn18_session_key(&mk, atc), arqc)
+}
+
+#[test]
+fn arqc_is_checked_and_answered_with_a_verifiable_arpc() {
+    use pos_hal::emv::crypto::arpc_method2;
+    let mut host = Host::new(HostConfig::demo());
+    let mut lane = lane_aes();
+    let (icc, session_key, arqc) = icc_data_with_arqc([0, 0, 0, 0, 0x12, 0x34], false);
+    let mut req = request(1, 1234, Some("1234"));
+    req.card = req.card.with_pan_sequence(1);
+    req.icc_data = Some(icc);
+    let answer = authorize(&mut host, &mut lane, &req);
+    assert_eq!(code(&answer), "00");
+    let field55 = answer
+        .get(field::ICC_DATA)
+        .expect("issuer authentication data");
+    let objects = pos_hal::tlv::parse(field55).unwrap();
+    let tag91 = pos_hal::tlv::find_bytes(&objects, pos_hal::tlv::Tag(0x91)).unwrap();
+    let csu: [u8; 4] = tag91[4..8].try_into().unwrap();
+    assert_eq!(csu, [0x00, 0x80, 0x00, 0x00]);
+    assert_eq!(arpc_method2(&session_key, arqc, csu, &[]), tag91[..4]);
+    assert_eq!(
+        (host.stats().arqc_verified, host.stats().arqc_failures),
+        (1, 0)
+    );
+
+    let (bad, _, _) = icc_data_with_arqc([0, 0, 0, 0, 0x12, 0x34], true);
+    let mut req = request(2, 1234, None);
+    req.card = req.card.with_pan_sequence(1);
+    req.icc_data = Some(bad);
+    let answer = authorize(&mut host, &mut lane, &req);
+    assert_eq!(code(&answer), "05");
+    assert!(answer.get(field::ICC_DATA).is_none());
+    assert_eq!(host.stats().arqc_failures, 1);
+    // a declined but genuine cryptogram still gets an ARPC, with a "not approved" CSU
+    let (icc, _, _) = icc_data_with_arqc([0, 0, 0, 0, 0x10, 0x51], false);
+    let mut req = request(3, 1051, None);
+    req.card = req.card.with_pan_sequence(1);
+    req.icc_data = Some(icc);
+    let answer = authorize(&mut host, &mut lane, &req);
+    assert_eq!(code(&answer), "51");
+    assert!(answer.get(field::ICC_DATA).is_some());
+    // field 55 that is not BER-TLV
+    let mut req = request(4, 1000, None);
+    req.icc_data = Some(vec![0x9F, 0x26, 0x09, 1]);
+    assert_eq!(code(&authorize(&mut host, &mut lane, &req)), "30");
+}
