@@ -455,3 +455,87 @@ fn no_card_secret_in_database_wal_or_logs() {
         "the masked PAN is what is kept"
     );
 }
+
+#[test]
+fn lane_killed_mid_authorization_reverses_at_restart() {
+    let _logs = logs();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pos.db");
+    let server = host();
+    let address = server.local_addr().to_string();
+    server.with_host(|h| {
+        h.set_faults(Faults {
+            no_answer: true,
+            ..Faults::default()
+        })
+    });
+    // The first lane sends its 0100 and then hangs for a minute waiting: from the store's
+    // point of view that is a lane killed mid-authorization. It is never joined.
+    let (db_first, address_first) = (db.clone(), address.clone());
+    std::thread::spawn(move || {
+        let mut hung = lane(&db_first, &address_first, 60_000);
+        let _ = hung.authorize(&payment(dec!(33), None), now());
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stats(&server).received(Mti::AUTH_REQUEST) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first lane never sent its request"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(
+        stats(&server).approvals,
+        1,
+        "the host approved; the lane never heard it"
+    );
+
+    server.with_host(|h| h.set_faults(Faults::default()));
+    let mut restarted = lane(&db, &address, 2000);
+    assert_eq!(
+        restarted.store().pending_count().unwrap(),
+        1,
+        "persisted before sending"
+    );
+    let report = restarted.recover(now()).unwrap();
+    assert_eq!(
+        (report.reversals.acknowledged, report.reversals.pending),
+        (1, 0)
+    );
+    let s = stats(&server);
+    assert_eq!(
+        (s.received(Mti::REVERSAL), s.reversals_applied, s.bad_macs),
+        (1, 1, 0)
+    );
+}
+
+#[test]
+fn slow_host_beyond_the_timeout_is_reversed() {
+    let _logs = logs();
+    let dir = tempfile::tempdir().unwrap();
+    let server = host();
+    server.with_host(|h| {
+        h.set_faults(Faults {
+            delay: std::time::Duration::from_millis(600),
+            only: Some(Mti::AUTH_REQUEST),
+            ..Faults::default()
+        })
+    });
+    let mut link = lane(
+        &dir.path().join("pos.db"),
+        &server.local_addr().to_string(),
+        200,
+    );
+    let outcome = link.authorize(&payment(dec!(6), None), now()).unwrap();
+    assert!(
+        matches!(
+            outcome,
+            Outcome::NoAnswer {
+                reversal: ReversalStatus::Acknowledged,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    assert_eq!(stats(&server).reversals_applied, 1);
+}

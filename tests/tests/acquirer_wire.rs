@@ -169,3 +169,25 @@ fn malformed_or_missing_answers_never_approve() {
     assert!(matches!(err, LinkError::Unreachable { .. }) && !err.request_may_have_arrived());
     let _ = FrameDecoder::default();
 }
+
+#[test]
+fn sim_acquirer_command_serves_on_the_given_address() {
+    use pos_app::acquirer::cli::{SimAcquirerArgs, start_sim_acquirer};
+    let args = SimAcquirerArgs {
+        listen: "127.0.0.1:0".into(),
+        delay_ms: 0,
+        no_answer: false,
+        drop_after_request: false,
+        malformed_answer: false,
+        fault_only: None,
+        velocity_limit: 20,
+    };
+    let server = start_sim_acquirer(&args).unwrap();
+    echo_still_works(&server, 1);
+    let busy = SimAcquirerArgs {
+        listen: server.local_addr().to_string(),
+        ..args
+    };
+    let err = start_sim_acquirer(&busy).unwrap_err().to_string();
+    assert!(err.starts_with("cannot listen on 127.0.0.1:"), "{err}");
+}

@@ -7,11 +7,13 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 use tracing::{debug, info, warn};
 
 use super::{Host, Reply};
+use crate::acquirer::iso8583::Mti;
 use crate::acquirer::iso8583::framing::{read_frame, write_frame};
 
 /// A running simulated acquirer.
@@ -111,7 +113,17 @@ fn serve(mut stream: TcpStream, host: &Mutex<Host>) {
         let (reply, delay) = match host.lock() {
             Ok(mut h) => {
                 let reply = h.handle(&frame, OffsetDateTime::now_utc());
-                (reply, h.faults().delay)
+                let mti = match frame[..] {
+                    [hi, lo, ..] => Mti::from_bcd(u16::from_be_bytes([hi, lo])).ok(),
+                    _ => None,
+                };
+                let faults = h.faults();
+                let delay = if faults.applies_to(mti) {
+                    faults.delay
+                } else {
+                    Duration::ZERO
+                };
+                (reply, delay)
             }
             Err(_) => return,
         };
