@@ -19,7 +19,7 @@ use pos_app::acquirer::host::server::HostServer;
 use pos_app::acquirer::host::{Faults, Host, HostConfig, HostStats};
 use pos_app::acquirer::iso8583::Mti;
 use pos_app::acquirer::requests::RequestKind;
-use pos_app::payment::link::ReversalStatus;
+use pos_app::payment::ReversalStatus;
 use pos_app::payment::settle::{JournalCardPayment, Mismatch};
 use pos_app::payment::store::PaymentStore;
 use pos_app::payment::{CardPayment, Outcome, PaymentLink};

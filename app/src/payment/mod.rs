@@ -5,7 +5,9 @@
 
 pub mod decision;
 pub mod link;
+pub mod outcome;
 pub mod settle;
 pub mod store;
 
-pub use link::{CardPayment, CompletionToken, Outcome, PaymentError, PaymentLink};
+pub use link::{PaymentError, PaymentLink};
+pub use outcome::{CardPayment, CompletionToken, Outcome, ReversalStatus};
