@@ -401,3 +401,43 @@ impl PaymentStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acquirer::config::AcquirerConfig;
+
+    #[test]
+    fn stan_wraps_and_ksn_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("pos.db");
+        let config = AcquirerConfig::default();
+        let used = {
+            let store = PaymentStore::open(&db).unwrap();
+            assert_eq!(store.next_stan().unwrap(), 1);
+            store
+                .conn
+                .execute(
+                    "UPDATE acq_counter SET value = 999999 WHERE name = 'stan'",
+                    [],
+                )
+                .unwrap();
+            assert_eq!(
+                store.next_stan().unwrap(),
+                1,
+                "999999 is followed by 1, never 0"
+            );
+            let mut terminal = config.dukpt_terminal(None).unwrap();
+            let keys = terminal.next_keys().unwrap();
+            store.save_ksn(&config.key_set_label(), keys.ksn()).unwrap();
+            keys.ksn().to_vec()
+        };
+        let store = PaymentStore::open(&db).unwrap();
+        let last = store.last_ksn(&config.key_set_label()).unwrap().unwrap();
+        assert_eq!(last, used);
+        let mut resumed = config.dukpt_terminal(Some(&last)).unwrap();
+        let next = resumed.next_keys().unwrap();
+        assert_ne!(next.ksn(), &used[..], "a restarted lane never reuses a KSN");
+        assert_eq!(next.ksn()[11], used[11] + 1);
+    }
+}

@@ -438,3 +438,64 @@ fn terminal_and_host_derive_the_same_keys_for_both_schemes() {
         Err(CryptoError::WrongScheme(0x02))
     ));
 }
+
+// ---------------------------------------------------------------------------------------
+// Properties: the terminal (from the initial key) and the host (from the BDK) agree on every
+// valid counter, and the counter advance only ever yields valid, increasing counters.
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn valid_tdes_counter() -> impl Strategy<Value = u32> {
+        (1u32..0x20_0000).prop_filter("at most ten 1-bits", |c| c.count_ones() <= 10)
+    }
+
+    fn valid_aes_counter() -> impl Strategy<Value = u32> {
+        (1u32..=u32::MAX).prop_filter("at most sixteen 1-bits", |c| c.count_ones() <= 16)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn tdes_terminal_and_host_agree(counter in valid_tdes_counter()) {
+            let bdk = k16(BDK);
+            let ksn = TdesKsn::from_hex(IKSN).unwrap().with_counter(counter);
+            let ipek = tdes_dukpt::derive_ipek(&bdk, &ksn);
+            let terminal = TdesTerminal::new(ipek, TdesKsn::from_hex(IKSN).unwrap());
+            prop_assert_eq!(
+                terminal.transaction_key(&ksn).unwrap(),
+                tdes_dukpt::host_transaction_key(&bdk, &ksn).unwrap()
+            );
+            if let Ok(next) = ksn.next() {
+                prop_assert!(next.is_valid() && next.counter() > counter);
+            }
+        }
+
+        #[test]
+        fn aes_terminal_and_host_agree(counter in valid_aes_counter()) {
+            let bdk = AesKey::from_hex(AES_BDK).unwrap();
+            let ik = aes_dukpt::derive_initial_key(&bdk, a8(IKID));
+            let ksn = aes_ksn(counter);
+            let terminal = AesTerminal::new(ik, aes_ksn(0));
+            prop_assert_eq!(
+                terminal.derivation_key(&ksn).unwrap(),
+                aes_dukpt::host_derivation_key(&bdk, &ksn).unwrap()
+            );
+            if let Ok(next) = ksn.next() {
+                prop_assert!(next.is_valid() && next.counter() > counter);
+            }
+        }
+
+        #[test]
+        fn pin_blocks_round_trip(pin in "[0-9]{4,12}", pan in "[0-9]{12,19}", random in any::<[u8; 8]>()) {
+            let pin = Pin::new(&pin).unwrap();
+            prop_assert_eq!(iso0_decode(&iso0_block(&pin, &pan).unwrap(), &pan).unwrap(), pin.clone());
+            prop_assert_eq!(iso3_decode(&iso3_block(&pin, &pan, random).unwrap(), &pan).unwrap(), pin.clone());
+            let key = [0x5Au8; 16];
+            let block = iso4_encipher(&key, &pin, &pan, random).unwrap();
+            prop_assert_eq!(iso4_decipher(&key, &block, &pan).unwrap(), pin);
+        }
+    }
+}
