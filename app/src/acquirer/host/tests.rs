@@ -416,3 +416,31 @@ fn arqc_is_checked_and_answered_with_a_verifiable_arpc() {
     req.icc_data = Some(vec![0x9F, 0x26, 0x09, 1]);
     assert_eq!(code(&authorize(&mut host, &mut lane, &req)), "30");
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn host_never_panics_on_noise(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let mut host = Host::new(HostConfig::demo());
+            let _ = host.handle(&bytes, NOW);
+        }
+
+        #[test]
+        fn a_mutated_request_is_never_approved(index in any::<usize>(), flip in 1u8..=255) {
+            let mut host = Host::new(HostConfig::demo());
+            let mut lane = lane_aes();
+            let keys = lane.next_keys().unwrap();
+            let message = card_message(&identity(), &request(1, 1000, None), &keys).unwrap();
+            let mut wire = protocol::seal(message, &keys, Direction::Request).unwrap();
+            let i = index % wire.len();
+            wire[i] ^= flip;
+            let _ = host.handle(&wire, NOW);
+            prop_assert_eq!(host.stats().approvals, 0);
+        }
+    }
+}
