@@ -12,8 +12,14 @@ pub enum CaTableError {
     #[error("CA key table is not valid TOML: {0}")]
     Toml(#[from] toml::de::Error),
     #[error("CA key {rid}/{index}: field {field} is not valid hex of the right length")]
-    BadHex { rid: String, index: String, field: &'static str },
-    #[error("CA key {rid}/{index}: checksum does not match SHA-1(RID ‖ index ‖ modulus ‖ exponent)")]
+    BadHex {
+        rid: String,
+        index: String,
+        field: &'static str,
+    },
+    #[error(
+        "CA key {rid}/{index}: checksum does not match SHA-1(RID ‖ index ‖ modulus ‖ exponent)"
+    )]
     Checksum { rid: String, index: String },
 }
 
@@ -69,15 +75,32 @@ struct File {
     revoked: Vec<FileRevoked>,
 }
 
-fn unhex<const N: usize>(s: &str, rid: &str, index: &str, field: &'static str) -> Result<[u8; N], CaTableError> {
+fn unhex<const N: usize>(
+    s: &str,
+    rid: &str,
+    index: &str,
+    field: &'static str,
+) -> Result<[u8; N], CaTableError> {
     let bytes = unhex_vec(s, rid, index, field)?;
-    bytes.try_into().map_err(|_| CaTableError::BadHex { rid: rid.into(), index: index.into(), field })
+    bytes.try_into().map_err(|_| CaTableError::BadHex {
+        rid: rid.into(),
+        index: index.into(),
+        field,
+    })
 }
 
-fn unhex_vec(s: &str, rid: &str, index: &str, field: &'static str) -> Result<Vec<u8>, CaTableError> {
+fn unhex_vec(
+    s: &str,
+    rid: &str,
+    index: &str,
+    field: &'static str,
+) -> Result<Vec<u8>, CaTableError> {
     let clean: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    crate::hexutil::decode(&clean)
-        .ok_or_else(|| CaTableError::BadHex { rid: rid.into(), index: index.into(), field })
+    crate::hexutil::decode(&clean).ok_or_else(|| CaTableError::BadHex {
+        rid: rid.into(),
+        index: index.into(),
+        field,
+    })
 }
 
 impl CaKeyTable {
@@ -93,11 +116,20 @@ impl CaKeyTable {
             let exponent = unhex_vec(&k.exponent, r, i, "exponent")?;
             let checksum = unhex::<20>(&k.checksum, r, i, "checksum")?;
             if sha1(&[&rid, &[index], &modulus, &exponent]) != checksum {
-                return Err(CaTableError::Checksum { rid: r.into(), index: i.into() });
+                return Err(CaTableError::Checksum {
+                    rid: r.into(),
+                    index: i.into(),
+                });
             }
             let expiry = unhex::<3>(&k.expiry, r, i, "expiry")?;
             let key = RsaPublicKey { modulus, exponent };
-            keys.push(CaPublicKey { rid, index, key, expiry, label: k.label.clone() });
+            keys.push(CaPublicKey {
+                rid,
+                index,
+                key,
+                expiry,
+                label: k.label.clone(),
+            });
         }
         let mut revoked = Vec::with_capacity(file.revoked.len());
         for c in &file.revoked {
@@ -113,12 +145,16 @@ impl CaKeyTable {
 
     /// The key for a RID and index (tag 8F), if the terminal has it.
     pub fn find(&self, rid: &[u8], index: u8) -> Option<&CaPublicKey> {
-        self.keys.iter().find(|k| k.rid[..] == *rid && k.index == index)
+        self.keys
+            .iter()
+            .find(|k| k.rid[..] == *rid && k.index == index)
     }
 
     /// True if the issuer certificate with this serial is on the revocation list.
     pub fn is_revoked(&self, rid: &[u8], index: u8, serial: [u8; 3]) -> bool {
-        self.revoked.iter().any(|c| c.rid[..] == *rid && c.index == index && c.serial == serial)
+        self.revoked
+            .iter()
+            .any(|c| c.rid[..] == *rid && c.index == index && c.serial == serial)
     }
 }
 
@@ -144,7 +180,10 @@ mod tests {
     #[test]
     fn a_changed_modulus_fails_the_checksum() {
         let tampered = TABLE.replacen("modulus = \"9", "modulus = \"8", 1);
-        assert!(matches!(CaKeyTable::from_toml(&tampered), Err(CaTableError::Checksum { .. })));
+        assert!(matches!(
+            CaKeyTable::from_toml(&tampered),
+            Err(CaTableError::Checksum { .. })
+        ));
     }
 
     #[test]

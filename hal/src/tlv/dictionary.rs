@@ -38,17 +38,36 @@ pub struct TagInfo {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FormatError {
     #[error("tag {tag}: length {len} outside {min}..={max}")]
-    Length { tag: Tag, len: usize, min: usize, max: usize },
+    Length {
+        tag: Tag,
+        len: usize,
+        min: usize,
+        max: usize,
+    },
     #[error("tag {tag}: not valid {format:?} data")]
     Content { tag: Tag, format: Format },
 }
 
 const fn info(tag: u32, name: &'static str, format: Format, min: usize, max: usize) -> TagInfo {
-    TagInfo { tag: Tag(tag), name, format, min_len: min, max_len: max, sensitive: false }
+    TagInfo {
+        tag: Tag(tag),
+        name,
+        format,
+        min_len: min,
+        max_len: max,
+        sensitive: false,
+    }
 }
 
 const fn secret(tag: u32, name: &'static str, format: Format, min: usize, max: usize) -> TagInfo {
-    TagInfo { tag: Tag(tag), name, format, min_len: min, max_len: max, sensitive: true }
+    TagInfo {
+        tag: Tag(tag),
+        name,
+        format,
+        min_len: min,
+        max_len: max,
+        sensitive: true,
+    }
 }
 
 use Format::{An, Ans, B, Cn, N, Template as T};
@@ -130,9 +149,21 @@ static DICTIONARY: &[TagInfo] = &[
     info(0x9F23, "Upper Consecutive Offline Limit", B, 1, 1),
     info(0x9F26, "Application Cryptogram", B, 8, 8),
     info(0x9F27, "Cryptogram Information Data", B, 1, 1),
-    info(0x9F2D, "ICC PIN Encipherment Public Key Certificate", B, 0, 248),
+    info(
+        0x9F2D,
+        "ICC PIN Encipherment Public Key Certificate",
+        B,
+        0,
+        248,
+    ),
     info(0x9F2E, "ICC PIN Encipherment Public Key Exponent", B, 1, 3),
-    info(0x9F2F, "ICC PIN Encipherment Public Key Remainder", B, 0, 248),
+    info(
+        0x9F2F,
+        "ICC PIN Encipherment Public Key Remainder",
+        B,
+        0,
+        248,
+    ),
     info(0x9F32, "Issuer Public Key Exponent", B, 1, 3),
     info(0x9F33, "Terminal Capabilities", B, 3, 3),
     info(0x9F34, "CVM Results", B, 3, 3),
@@ -188,7 +219,14 @@ impl TagInfo {
             Format::Ans => value.iter().all(|b| (0x20..=0x7E).contains(b)),
             Format::B | Format::Template => true,
         };
-        if ok { Ok(()) } else { Err(FormatError::Content { tag: self.tag, format: self.format }) }
+        if ok {
+            Ok(())
+        } else {
+            Err(FormatError::Content {
+                tag: self.tag,
+                format: self.format,
+            })
+        }
     }
 }
 
@@ -198,7 +236,9 @@ fn nibbles(bytes: &[u8]) -> impl Iterator<Item = u8> + '_ {
 
 /// Digits of a BCD/cn value, stopping at the first non-digit nibble (`F` padding, `D`).
 pub(crate) fn bcd_digits(bytes: &[u8]) -> String {
-    nibbles(bytes).map_while(|n| char::from_digit(u32::from(n), 10)).collect()
+    nibbles(bytes)
+        .map_while(|n| char::from_digit(u32::from(n), 10))
+        .collect()
 }
 
 /// Keeps the first 6 and last 4 digits of a PAN, replacing the rest with `*`.
@@ -217,7 +257,9 @@ pub fn mask_pan_digits(pan: &str) -> String {
 /// A human-readable rendering of a value: digits for n/cn, text for an/ans, hex otherwise.
 /// PAN and track data are masked (first 6 / last 4 of the PAN, the rest of a track hidden).
 pub fn display_value(tag: Tag, value: &[u8]) -> String {
-    let Some(info) = lookup(tag) else { return hex(value) };
+    let Some(info) = lookup(tag) else {
+        return hex(value);
+    };
     if info.sensitive {
         return match tag.0 {
             0x5A => mask_pan_digits(&bcd_digits(value)),

@@ -28,8 +28,13 @@ impl Dol {
         while pos < bytes.len() {
             let (tag, tag_len) = Tag::read(&bytes[pos..]).map_err(|e| e.at(pos))?;
             let len_pos = pos + tag_len;
-            let len = *bytes.get(len_pos).ok_or(TlvError::TruncatedLength { offset: len_pos })?;
-            entries.push(DolEntry { tag, len: usize::from(len) });
+            let len = *bytes
+                .get(len_pos)
+                .ok_or(TlvError::TruncatedLength { offset: len_pos })?;
+            entries.push(DolEntry {
+                tag,
+                len: usize::from(len),
+            });
             pos = len_pos + 1;
         }
         Ok(Dol { entries })
@@ -54,7 +59,11 @@ impl Dol {
     pub fn build<'a>(&self, mut value_of: impl FnMut(Tag) -> Option<&'a [u8]>) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.data_len());
         for e in &self.entries {
-            let value = if e.tag.is_constructed() { None } else { value_of(e.tag) };
+            let value = if e.tag.is_constructed() {
+                None
+            } else {
+                value_of(e.tag)
+            };
             match value {
                 Some(v) => fit(v, e.len, format_of(e.tag), &mut out),
                 None => out.extend(std::iter::repeat_n(0u8, e.len)),

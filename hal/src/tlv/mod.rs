@@ -37,8 +37,15 @@ pub enum TlvError {
     #[error("length field at offset {offset} uses {bytes} bytes (at most 3 allowed)")]
     LengthTooLong { offset: usize, bytes: usize },
     /// The declared length runs past the end of the input (or of the enclosing template).
-    #[error("value of tag {tag} at offset {offset} declares {declared} bytes, {available} available")]
-    ValueOverrun { tag: Tag, offset: usize, declared: usize, available: usize },
+    #[error(
+        "value of tag {tag} at offset {offset} declares {declared} bytes, {available} available"
+    )]
+    ValueOverrun {
+        tag: Tag,
+        offset: usize,
+        declared: usize,
+        available: usize,
+    },
     /// `FF` padding found while the policy is [`Padding::ZerosOnly`].
     #[error("padding byte FF at offset {offset} not allowed by the policy")]
     UnexpectedPadding { offset: usize },
@@ -74,12 +81,18 @@ pub enum Value {
 impl Tlv {
     /// A primitive object.
     pub fn primitive(tag: Tag, value: impl Into<Vec<u8>>) -> Self {
-        Self { tag, value: Value::Primitive(value.into()) }
+        Self {
+            tag,
+            value: Value::Primitive(value.into()),
+        }
     }
 
     /// A constructed object holding `children`.
     pub fn constructed(tag: Tag, children: Vec<Tlv>) -> Self {
-        Self { tag, value: Value::Constructed(children) }
+        Self {
+            tag,
+            value: Value::Constructed(children),
+        }
     }
 
     /// The primitive value, or `None` for a constructed object.
@@ -203,13 +216,24 @@ fn read_header(input: &[u8], pos: usize, base: usize) -> Result<Header, TlvError
     let value_start = len_pos + len_len;
     let available = input.len() - value_start;
     if len > available {
-        return Err(TlvError::ValueOverrun { tag, offset: base + pos, declared: len, available });
+        return Err(TlvError::ValueOverrun {
+            tag,
+            offset: base + pos,
+            declared: len,
+            available,
+        });
     }
-    Ok(Header { tag, len, value_start })
+    Ok(Header {
+        tag,
+        len,
+        value_start,
+    })
 }
 
 fn read_length(input: &[u8], pos: usize, base: usize) -> Result<(usize, usize), TlvError> {
-    let first = *input.get(pos).ok_or(TlvError::TruncatedLength { offset: base + pos })?;
+    let first = *input
+        .get(pos)
+        .ok_or(TlvError::TruncatedLength { offset: base + pos })?;
     if first < 0x80 {
         return Ok((usize::from(first), 1));
     }
@@ -218,12 +242,17 @@ fn read_length(input: &[u8], pos: usize, base: usize) -> Result<(usize, usize), 
         return Err(TlvError::IndefiniteLength { offset: base + pos });
     }
     if count > 3 {
-        return Err(TlvError::LengthTooLong { offset: base + pos, bytes: count });
+        return Err(TlvError::LengthTooLong {
+            offset: base + pos,
+            bytes: count,
+        });
     }
     let bytes = input
         .get(pos + 1..pos + 1 + count)
         .ok_or(TlvError::TruncatedLength { offset: base + pos })?;
-    let len = bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    let len = bytes
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
     Ok((len, 1 + count))
 }
 

@@ -14,8 +14,14 @@ fn two_application_templates_in_a_pse_record_are_both_kept_in_order() {
     let parsed = parse(&record).unwrap();
     let apps = find_all(&parsed, tags::APP_TEMPLATE);
     assert_eq!(apps.len(), 2);
-    assert_eq!(find_bytes(apps[0].children(), tags::AID_ICC).unwrap(), h("A0000000031010"));
-    assert_eq!(find_bytes(apps[1].children(), tags::AID_ICC).unwrap(), h("A0000000041010"));
+    assert_eq!(
+        find_bytes(apps[0].children(), tags::AID_ICC).unwrap(),
+        h("A0000000031010")
+    );
+    assert_eq!(
+        find_bytes(apps[1].children(), tags::AID_ICC).unwrap(),
+        h("A0000000041010")
+    );
 }
 
 #[test]
@@ -36,7 +42,10 @@ fn ff_padding_depends_on_the_policy() {
 
 #[test]
 fn indefinite_length_is_refused() {
-    assert_eq!(parse(&h("70 80 5A 01 12 00 00")), Err(TlvError::IndefiniteLength { offset: 1 }));
+    assert_eq!(
+        parse(&h("70 80 5A 01 12 00 00")),
+        Err(TlvError::IndefiniteLength { offset: 1 })
+    );
 }
 
 #[test]
@@ -61,28 +70,56 @@ fn long_form_lengths_are_read() {
 #[test]
 fn tvr_is_a_one_byte_tag_in_a_dol() {
     let dol = Dol::parse(&h("9F02 06 95 05 9F37 04")).unwrap();
-    assert_eq!(dol.entries[1], DolEntry { tag: Tag(0x95), len: 5 });
+    assert_eq!(
+        dol.entries[1],
+        DolEntry {
+            tag: Tag(0x95),
+            len: 5
+        }
+    );
     assert_eq!(dol.data_len(), 15);
 }
 
 #[test]
 fn malformed_input_gives_typed_errors() {
     assert_eq!(parse(&h("9F")), Err(TlvError::TruncatedTag { offset: 0 }));
-    assert_eq!(parse(&h("9F 81 81 81 01 00")), Err(TlvError::TagTooLong { offset: 0 }));
-    assert_eq!(parse(&h("5A")), Err(TlvError::TruncatedLength { offset: 1 }));
-    assert_eq!(parse(&h("5A 82 01")), Err(TlvError::TruncatedLength { offset: 1 }));
+    assert_eq!(
+        parse(&h("9F 81 81 81 01 00")),
+        Err(TlvError::TagTooLong { offset: 0 })
+    );
+    assert_eq!(
+        parse(&h("5A")),
+        Err(TlvError::TruncatedLength { offset: 1 })
+    );
+    assert_eq!(
+        parse(&h("5A 82 01")),
+        Err(TlvError::TruncatedLength { offset: 1 })
+    );
     assert_eq!(
         parse(&h("5A 84 00 00 00 01 00")),
-        Err(TlvError::LengthTooLong { offset: 1, bytes: 4 })
+        Err(TlvError::LengthTooLong {
+            offset: 1,
+            bytes: 4
+        })
     );
     assert_eq!(
         parse(&h("5A 05 1234")),
-        Err(TlvError::ValueOverrun { tag: Tag(0x5A), offset: 0, declared: 5, available: 2 })
+        Err(TlvError::ValueOverrun {
+            tag: Tag(0x5A),
+            offset: 0,
+            declared: 5,
+            available: 2
+        })
     );
     // A child overrunning its template reports the absolute offset.
     assert_eq!(
         parse(&h("70 04 5A 05 1234")),
-        Err(TlvError::ValueOverrun { tag: Tag(0x5A), offset: 2, declared: 5, available: 2 })
+        Err(TlvError::ValueOverrun {
+            tag: Tag(0x5A),
+            offset: 2,
+            declared: 5,
+            available: 2
+        })
     );
 }
 
@@ -117,7 +154,10 @@ fn format2_gpo_response_from_a_real_card_parses() {
 #[test]
 fn dol_build_pads_and_truncates_by_format() {
     // EMV Book 3 section 5.4 rules.
-    let dol = Dol::parse(&h("9F02 08 9F02 04 5A 0A 5A 02 50 04 50 02 9F37 04 DF01 02 70 03")).unwrap();
+    let dol = Dol::parse(&h(
+        "9F02 08 9F02 04 5A 0A 5A 02 50 04 50 02 9F37 04 DF01 02 70 03",
+    ))
+    .unwrap();
     let amount = h("000000001234");
     let pan = h("4761739001010119");
     let label = b"VISA CREDIT".to_vec();
@@ -128,11 +168,11 @@ fn dol_build_pads_and_truncates_by_format() {
         _ => None,
     });
     let expected = [
-        "0000000000001234", // n, longer: left-pad 00
-        "00001234",         // n, shorter: keep rightmost
+        "0000000000001234",     // n, longer: left-pad 00
+        "00001234",             // n, shorter: keep rightmost
         "4761739001010119FFFF", // cn: right-pad FF
-        "4761",             // cn: keep leftmost
-        "56495341",         // ans: keep leftmost "VISA"
+        "4761",                 // cn: keep leftmost
+        "56495341",             // ans: keep leftmost "VISA"
         "5649",
         "00000000", // missing: zeros
         "0000",     // unknown and missing
@@ -157,9 +197,18 @@ fn dol_may_repeat_a_tag_and_split_inverts_build() {
 
 #[test]
 fn dol_parse_rejects_truncation() {
-    assert_eq!(Dol::parse(&h("9F")), Err(TlvError::TruncatedTag { offset: 0 }));
-    assert_eq!(Dol::parse(&h("9F02")), Err(TlvError::TruncatedLength { offset: 2 }));
-    assert_eq!(Dol::parse(&h("9F02 06 9F37")), Err(TlvError::TruncatedLength { offset: 5 }));
+    assert_eq!(
+        Dol::parse(&h("9F")),
+        Err(TlvError::TruncatedTag { offset: 0 })
+    );
+    assert_eq!(
+        Dol::parse(&h("9F02")),
+        Err(TlvError::TruncatedLength { offset: 2 })
+    );
+    assert_eq!(
+        Dol::parse(&h("9F02 06 9F37")),
+        Err(TlvError::TruncatedLength { offset: 5 })
+    );
 }
 
 #[test]
@@ -182,12 +231,18 @@ fn dictionary_validates_formats() {
 
 #[test]
 fn display_masks_pan_and_track2() {
-    assert_eq!(display_value(tags::PAN, &h("4761739001010119")), "476173******0119");
+    assert_eq!(
+        display_value(tags::PAN, &h("4761739001010119")),
+        "476173******0119"
+    );
     let t2 = h("4761739001010119D22122011758928889");
     let shown = display_value(tags::TRACK2, &t2);
     assert_eq!(shown, "476173******0119D****");
     assert!(!shown.contains("22122011758928889"));
-    assert_eq!(display_value(tags::AMOUNT_AUTH, &h("000000001234")), "000000001234");
+    assert_eq!(
+        display_value(tags::AMOUNT_AUTH, &h("000000001234")),
+        "000000001234"
+    );
     assert_eq!(display_value(tags::APP_LABEL, b"VISA"), "VISA");
     assert_eq!(display_value(tags::TVR, &h("0000008000")), "0000008000");
 }
@@ -216,8 +271,10 @@ fn arb_tlv() -> impl Strategy<Value = Tlv> {
     let leaf = (arb_tag(), proptest::collection::vec(any::<u8>(), 0..300))
         .prop_map(|(t, v)| Tlv::primitive(t, v));
     leaf.prop_recursive(3, 24, 4, |inner| {
-        (prop_oneof![Just(Tag(0x70)), Just(Tag(0x77)), Just(Tag(0xBF0C))],
-         proptest::collection::vec(inner, 0..4))
+        (
+            prop_oneof![Just(Tag(0x70)), Just(Tag(0x77)), Just(Tag(0xBF0C))],
+            proptest::collection::vec(inner, 0..4),
+        )
             .prop_map(|(t, c)| Tlv::constructed(t, c))
     })
 }

@@ -59,7 +59,9 @@ impl EmvCard {
     }
 
     pub(super) fn internal_authenticate(&mut self, cmd: &Command<'_>) -> Vec<u8> {
-        let Some(app) = self.app() else { return sw::CONDITIONS_NOT_SATISFIED.to_vec() };
+        let Some(app) = self.app() else {
+            return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+        };
         if !matches!(app.oda, Oda::Dda | Oda::Cda) {
             return sw::CONDITIONS_NOT_SATISFIED.to_vec();
         }
@@ -68,10 +70,17 @@ impl EmvCard {
         let mut dynamic = vec![idn.len() as u8];
         dynamic.extend_from_slice(&idn);
         match self.sign_dynamic(&dynamic, cmd.data) {
-            Some(sdad) if format2 => {
-                with_sw(encode(&[Tlv::constructed(tags::RESPONSE_FORMAT2, vec![Tlv::primitive(tags::SDAD, sdad)])]), sw::OK)
-            }
-            Some(sdad) => with_sw(Tlv::primitive(tags::RESPONSE_FORMAT1, sdad).encode(), sw::OK),
+            Some(sdad) if format2 => with_sw(
+                encode(&[Tlv::constructed(
+                    tags::RESPONSE_FORMAT2,
+                    vec![Tlv::primitive(tags::SDAD, sdad)],
+                )]),
+                sw::OK,
+            ),
+            Some(sdad) => with_sw(
+                Tlv::primitive(tags::RESPONSE_FORMAT1, sdad).encode(),
+                sw::OK,
+            ),
             None => sw::CONDITIONS_NOT_SATISFIED.to_vec(),
         }
     }

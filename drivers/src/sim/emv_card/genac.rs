@@ -15,12 +15,17 @@ const CID_ARQC: u8 = 0x80;
 const CTQ: [u8; 2] = [0xC0, 0x00];
 
 fn lookup<'a>(dol: &Dol, data: &'a [u8], tag: Tag) -> Option<&'a [u8]> {
-    dol.split(data)?.into_iter().find(|(t, _)| *t == tag).map(|(_, v)| v)
+    dol.split(data)?
+        .into_iter()
+        .find(|(t, _)| *t == tag)
+        .map(|(_, v)| v)
 }
 
 impl EmvCard {
     pub(super) fn get_processing_options(&mut self, cmd: &Command<'_>) -> Vec<u8> {
-        let Some(app) = self.app().cloned() else { return sw::CONDITIONS_NOT_SATISFIED.to_vec() };
+        let Some(app) = self.app().cloned() else {
+            return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+        };
         if app.blocked || self.txn.gpo_done {
             return sw::CONDITIONS_NOT_SATISFIED.to_vec();
         }
@@ -42,21 +47,37 @@ impl EmvCard {
             return self.qvsdc();
         }
         if app.gpo_format == 1 {
-            with_sw(Tlv::primitive(tags::RESPONSE_FORMAT1, [&aip[..], &afl].concat()).encode(), sw::OK)
+            with_sw(
+                Tlv::primitive(tags::RESPONSE_FORMAT1, [&aip[..], &afl].concat()).encode(),
+                sw::OK,
+            )
         } else {
-            let objects = vec![Tlv::primitive(tags::AIP, aip), Tlv::primitive(tags::AFL, afl)];
-            with_sw(encode(&[Tlv::constructed(tags::RESPONSE_FORMAT2, objects)]), sw::OK)
+            let objects = vec![
+                Tlv::primitive(tags::AIP, aip),
+                Tlv::primitive(tags::AFL, afl),
+            ];
+            with_sw(
+                encode(&[Tlv::constructed(tags::RESPONSE_FORMAT2, objects)]),
+                sw::OK,
+            )
         }
     }
 
     /// Visa-like qVSDC: the GPO answer already carries the cryptogram, and an fDDA signature
     /// (over UN ‖ amount ‖ currency) when the card approves offline.
     fn qvsdc(&mut self) -> Vec<u8> {
-        let Some(app) = self.app().cloned() else { return sw::CONDITIONS_NOT_SATISFIED.to_vec() };
+        let Some(app) = self.app().cloned() else {
+            return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+        };
         let pdol_data = self.txn.pdol_data.clone();
         let get = |tag| lookup(&app.pdol, &pdol_data, tag);
-        let online_required = get(tags::TTQ).is_some_and(|ttq| ttq.get(1).is_some_and(|b| b & 0x80 != 0));
-        let cid = if app.always_online || online_required { CID_ARQC } else { CID_TC };
+        let online_required =
+            get(tags::TTQ).is_some_and(|ttq| ttq.get(1).is_some_and(|b| b & 0x80 != 0));
+        let cid = if app.always_online || online_required {
+            CID_ARQC
+        } else {
+            CID_TC
+        };
         let atc = self.atc.to_be_bytes();
         let iad = iad(cid, false, false);
         let data = ac_data(|t| match t {
@@ -93,11 +114,16 @@ impl EmvCard {
         if cid == CID_ARQC {
             self.txn.arqc = Some((ac, cvn18_session_key(&app.mk, atc)));
         }
-        with_sw(encode(&[Tlv::constructed(tags::RESPONSE_FORMAT2, objects)]), sw::OK)
+        with_sw(
+            encode(&[Tlv::constructed(tags::RESPONSE_FORMAT2, objects)]),
+            sw::OK,
+        )
     }
 
     pub(super) fn generate_ac(&mut self, cmd: &Command<'_>) -> Vec<u8> {
-        let Some(app) = self.app().cloned() else { return sw::CONDITIONS_NOT_SATISFIED.to_vec() };
+        let Some(app) = self.app().cloned() else {
+            return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+        };
         if !self.txn.gpo_done || self.txn.finished {
             return sw::CONDITIONS_NOT_SATISFIED.to_vec();
         }
@@ -108,7 +134,11 @@ impl EmvCard {
         }
         let requested = cmd.p1 & 0xC0;
         let cda_requested = cmd.p1 & 0x10 != 0;
-        let cdol1_data = if second { self.txn.cdol1_data.clone() } else { cmd.data.to_vec() };
+        let cdol1_data = if second {
+            self.txn.cdol1_data.clone()
+        } else {
+            cmd.data.to_vec()
+        };
         let get = |tag| lookup(dol, cmd.data, tag).or_else(|| lookup(&app.cdol1, &cdol1_data, tag));
 
         let cid = if second {
@@ -145,7 +175,10 @@ impl EmvCard {
         }
 
         if cda_requested && app.oda == Oda::Cda && cid != CID_AAC {
-            let head = vec![Tlv::primitive(tags::CID, [cid]), Tlv::primitive(tags::ATC, atc)];
+            let head = vec![
+                Tlv::primitive(tags::CID, [cid]),
+                Tlv::primitive(tags::ATC, atc),
+            ];
             let tail = Tlv::primitive(tags::IAD, iad.clone());
             let hashed = [encode(&head), tail.encode()].concat();
             let cdol2_data = if second { cmd.data } else { &[][..] };
@@ -158,11 +191,17 @@ impl EmvCard {
             let mut objects = head;
             objects.push(Tlv::primitive(tags::SDAD, sdad));
             objects.push(tail);
-            return with_sw(encode(&[Tlv::constructed(tags::RESPONSE_FORMAT2, objects)]), sw::OK);
+            return with_sw(
+                encode(&[Tlv::constructed(tags::RESPONSE_FORMAT2, objects)]),
+                sw::OK,
+            );
         }
         if app.genac_format == 1 {
             let body = [&[cid][..], &atc, &ac, &iad].concat();
-            with_sw(Tlv::primitive(tags::RESPONSE_FORMAT1, body).encode(), sw::OK)
+            with_sw(
+                Tlv::primitive(tags::RESPONSE_FORMAT1, body).encode(),
+                sw::OK,
+            )
         } else {
             let objects = vec![
                 Tlv::primitive(tags::CID, [cid]),
@@ -170,7 +209,10 @@ impl EmvCard {
                 Tlv::primitive(tags::AC, ac),
                 Tlv::primitive(tags::IAD, iad),
             ];
-            with_sw(encode(&[Tlv::constructed(tags::RESPONSE_FORMAT2, objects)]), sw::OK)
+            with_sw(
+                encode(&[Tlv::constructed(tags::RESPONSE_FORMAT2, objects)]),
+                sw::OK,
+            )
         }
     }
 
@@ -201,8 +243,12 @@ impl EmvCard {
 
     /// Issuer authentication data (tag 91) for ARPC method 2: ARPC(4) ‖ CSU(4).
     fn check_arpc(&self, data: &[u8]) -> bool {
-        let Some((arqc, sk)) = self.txn.arqc else { return false };
-        let (Some(arpc), Some(csu)) = (data.get(..4), data.get(4..8)) else { return false };
+        let Some((arqc, sk)) = self.txn.arqc else {
+            return false;
+        };
+        let (Some(arpc), Some(csu)) = (data.get(..4), data.get(4..8)) else {
+            return false;
+        };
         let csu: [u8; 4] = [csu[0], csu[1], csu[2], csu[3]];
         arpc_method2(&sk, arqc, csu, &data[8..]) == arpc
     }
@@ -213,12 +259,20 @@ impl EmvCard {
         }
         let ok = self.check_arpc(cmd.data);
         self.txn.issuer_auth = Some(ok);
-        if ok { sw::OK.to_vec() } else { sw::VERIFY_FAILED.to_vec() }
+        if ok {
+            sw::OK.to_vec()
+        } else {
+            sw::VERIFY_FAILED.to_vec()
+        }
     }
 
     pub(super) fn issuer_script(&mut self, cmd: &Command<'_>) -> Vec<u8> {
-        let Some((arqc, sk)) = self.txn.arqc else { return sw::CONDITIONS_NOT_SATISFIED.to_vec() };
-        let Some(split) = cmd.data.len().checked_sub(8) else { return sw::WRONG_LENGTH.to_vec() };
+        let Some((arqc, sk)) = self.txn.arqc else {
+            return sw::CONDITIONS_NOT_SATISFIED.to_vec();
+        };
+        let Some(split) = cmd.data.len().checked_sub(8) else {
+            return sw::WRONG_LENGTH.to_vec();
+        };
         let (data, mac) = cmd.data.split_at(split);
         let header = [cmd.cla, cmd.ins, cmd.p1, cmd.p2];
         if script_mac(&sk, header, data, self.atc.to_be_bytes(), arqc) != mac {

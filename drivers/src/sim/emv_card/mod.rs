@@ -11,9 +11,12 @@
 
 mod auth;
 mod genac;
+pub mod harness;
 mod personalise;
 pub mod profile;
 
+#[cfg(test)]
+mod kernel_tests;
 #[cfg(test)]
 mod tests;
 
@@ -71,7 +74,13 @@ impl<'a> Command<'a> {
                 &rest[..lc]
             }
         };
-        Some(Command { cla: header[0], ins: header[1], p1: header[2], p2: header[3], data })
+        Some(Command {
+            cla: header[0],
+            ins: header[1],
+            p1: header[2],
+            p2: header[3],
+            data,
+        })
     }
 }
 
@@ -122,8 +131,11 @@ pub struct EmvCard {
 impl EmvCard {
     /// Builds the card: personalises every application and signs its certificates.
     pub fn new(profile: &Profile) -> Result<EmvCard, ProfileError> {
-        let apps =
-            profile.applications.iter().map(personalise::personalise).collect::<Result<_, _>>()?;
+        let apps = profile
+            .applications
+            .iter()
+            .map(personalise::personalise)
+            .collect::<Result<_, _>>()?;
         Ok(EmvCard {
             name: profile.name.clone(),
             atr: profile::hex(&profile.atr, "atr")?,
@@ -169,7 +181,11 @@ impl EmvCard {
 
     fn random8(&mut self) -> [u8; 8] {
         self.nonce += 1;
-        let h = sha1(&[self.name.as_bytes(), &self.nonce.to_be_bytes(), &self.atc.to_be_bytes()]);
+        let h = sha1(&[
+            self.name.as_bytes(),
+            &self.nonce.to_be_bytes(),
+            &self.atc.to_be_bytes(),
+        ]);
         let mut out = [0u8; 8];
         out.copy_from_slice(&h[..8]);
         out
@@ -193,12 +209,18 @@ impl EmvCard {
         }
         if cmd.data == PSE && self.pse {
             self.selected = Selected::Pse;
-            let a5 = vec![Tlv::primitive(tags::SFI, [1]), Tlv::primitive(tags::LANG_PREF, *b"en")];
+            let a5 = vec![
+                Tlv::primitive(tags::SFI, [1]),
+                Tlv::primitive(tags::LANG_PREF, *b"en"),
+            ];
             return with_sw(dir_fci(PSE, a5), sw::OK);
         }
         if cmd.data == PPSE && self.ppse {
             self.selected = Selected::Ppse;
-            let a5 = vec![Tlv::constructed(tags::FCI_ISSUER_DISCRETIONARY, self.directory_entries())];
+            let a5 = vec![Tlv::constructed(
+                tags::FCI_ISSUER_DISCRETIONARY,
+                self.directory_entries(),
+            )];
             return with_sw(dir_fci(PPSE, a5), sw::OK);
         }
         // Partial selection: P2 = 00 first match, 02 next match after the current one.
@@ -213,7 +235,11 @@ impl EmvCard {
             Some(i) => {
                 self.selected = Selected::App(i);
                 let app = &self.apps[i];
-                let status = if app.blocked { sw::SELECTED_FILE_INVALIDATED } else { sw::OK };
+                let status = if app.blocked {
+                    sw::SELECTED_FILE_INVALIDATED
+                } else {
+                    sw::OK
+                };
                 with_sw(app.fci.clone(), status)
             }
             None => {
@@ -272,7 +298,10 @@ impl EmvCard {
 fn dir_fci(name: &[u8], a5: Vec<Tlv>) -> Vec<u8> {
     encode(&[Tlv::constructed(
         tags::FCI,
-        vec![Tlv::primitive(tags::DF_NAME, name), Tlv::constructed(tags::FCI_PROPRIETARY, a5)],
+        vec![
+            Tlv::primitive(tags::DF_NAME, name),
+            Tlv::constructed(tags::FCI_PROPRIETARY, a5),
+        ],
     )])
 }
 

@@ -94,7 +94,10 @@ pub fn personalise(p: &AppProfile) -> Result<App, ProfileError> {
     if !ddol_bytes.is_empty() {
         rec1.push(t(0x9F49, ddol_bytes));
     }
-    let rec2 = vec![t(0x57, track2.clone()), t(0x5F20, p.cardholder_name.as_bytes())];
+    let rec2 = vec![
+        t(0x57, track2.clone()),
+        t(0x5F20, p.cardholder_name.as_bytes()),
+    ];
     let static_data = [encode(&rec1), aip.to_vec()].concat();
 
     let icc_key = private_key(&p.icc_key)?;
@@ -116,7 +119,10 @@ pub fn personalise(p: &AppProfile) -> Result<App, ProfileError> {
     a5.push(t(0x5F2D, *b"en"));
     let fci = encode(&[Tlv::constructed(
         tags::FCI,
-        vec![t(0x84, aid.clone()), Tlv::constructed(tags::FCI_PROPRIETARY, a5)],
+        vec![
+            t(0x84, aid.clone()),
+            Tlv::constructed(tags::FCI_PROPRIETARY, a5),
+        ],
     )]);
 
     let imk = hex_n::<16>(&p.issuer_master_key, "issuer_master_key")?;
@@ -146,7 +152,10 @@ pub fn personalise(p: &AppProfile) -> Result<App, ProfileError> {
 
 /// Track 2 equivalent data: PAN ‖ D ‖ YYMM ‖ service code ‖ discretionary, F-padded.
 fn track2(pan: &str, expiry: &str, service_code: &str) -> Result<Vec<u8>, ProfileError> {
-    let mut s = format!("{pan}D{}{service_code}0000000000", expiry.get(..4).unwrap_or(""));
+    let mut s = format!(
+        "{pan}D{}{service_code}0000000000",
+        expiry.get(..4).unwrap_or("")
+    );
     if s.len() % 2 == 1 {
         s.push('F');
     }
@@ -174,10 +183,19 @@ fn certificates(
     body.extend_from_slice(&issuer_id);
     body.extend_from_slice(&hex_n::<2>(&p.issuer_cert_expiry, "issuer_cert_expiry")?);
     body.extend_from_slice(&hex_n::<3>(&p.issuer_cert_serial, "issuer_cert_serial")?);
-    body.extend_from_slice(&[0x01, 0x01, issuer.public.len() as u8, issuer.public.exponent.len() as u8]);
+    body.extend_from_slice(&[
+        0x01,
+        0x01,
+        issuer.public.len() as u8,
+        issuer.public.exponent.len() as u8,
+    ]);
     body.extend_from_slice(&field);
-    let issuer_cert =
-        seal(&ca, &body, &[remainder.as_slice(), &issuer.public.exponent].concat()).map_err(sign_err)?;
+    let issuer_cert = seal(
+        &ca,
+        &body,
+        &[remainder.as_slice(), &issuer.public.exponent].concat(),
+    )
+    .map_err(sign_err)?;
     let r1 = vec![
         t(0x8F, hex_n::<1>(&p.ca_index, "ca_index")?),
         t(0x90, issuer_cert),
@@ -189,7 +207,10 @@ fn certificates(
         // Signed static application data (Book 2 table 7), DAC 0xDAC1.
         let mut body = vec![0x03, 0x01, 0xDA, 0xC1];
         body.resize(issuer.public.len() - 22, 0xBB);
-        vec![t(0x93, seal(&issuer, &body, static_data).map_err(sign_err)?)]
+        vec![t(
+            0x93,
+            seal(&issuer, &body, static_data).map_err(sign_err)?,
+        )]
     } else {
         // ICC certificate (Book 2 table 14): the whole PAN F-padded to 10 bytes.
         let mut pan_field = pan.to_vec();
@@ -200,7 +221,10 @@ fn certificates(
         body.extend_from_slice(&pan_field);
         body.extend_from_slice(&[exp[1], exp[0]]); // MMYY from YYMMDD
         body.extend_from_slice(&[0x00, 0x00, 0x01, 0x01, 0x01]);
-        body.extend_from_slice(&[icc_key.public.len() as u8, icc_key.public.exponent.len() as u8]);
+        body.extend_from_slice(&[
+            icc_key.public.len() as u8,
+            icc_key.public.exponent.len() as u8,
+        ]);
         body.extend_from_slice(&field);
         let extra = [remainder.as_slice(), &icc_key.public.exponent, static_data].concat();
         vec![

@@ -121,15 +121,42 @@ fn yes() -> bool {
 
 /// Profiles shipped with the program, by name.
 const BUILTIN: &[(&str, &str)] = &[
-    ("visa_credit", include_str!("../../../../assets/cards/visa_credit.toml")),
-    ("mc_debit", include_str!("../../../../assets/cards/mc_debit.toml")),
-    ("visa_contactless", include_str!("../../../../assets/cards/visa_contactless.toml")),
-    ("mc_contactless", include_str!("../../../../assets/cards/mc_contactless.toml")),
-    ("expired", include_str!("../../../../assets/cards/expired.toml")),
-    ("app_blocked", include_str!("../../../../assets/cards/app_blocked.toml")),
-    ("pin_blocked", include_str!("../../../../assets/cards/pin_blocked.toml")),
-    ("issuer_decline", include_str!("../../../../assets/cards/issuer_decline.toml")),
-    ("two_apps", include_str!("../../../../assets/cards/two_apps.toml")),
+    (
+        "visa_credit",
+        include_str!("../../../../assets/cards/visa_credit.toml"),
+    ),
+    (
+        "mc_debit",
+        include_str!("../../../../assets/cards/mc_debit.toml"),
+    ),
+    (
+        "visa_contactless",
+        include_str!("../../../../assets/cards/visa_contactless.toml"),
+    ),
+    (
+        "mc_contactless",
+        include_str!("../../../../assets/cards/mc_contactless.toml"),
+    ),
+    (
+        "expired",
+        include_str!("../../../../assets/cards/expired.toml"),
+    ),
+    (
+        "app_blocked",
+        include_str!("../../../../assets/cards/app_blocked.toml"),
+    ),
+    (
+        "pin_blocked",
+        include_str!("../../../../assets/cards/pin_blocked.toml"),
+    ),
+    (
+        "issuer_decline",
+        include_str!("../../../../assets/cards/issuer_decline.toml"),
+    ),
+    (
+        "two_apps",
+        include_str!("../../../../assets/cards/two_apps.toml"),
+    ),
 ];
 
 /// Names of the built-in profiles.
@@ -155,12 +182,30 @@ impl Profile {
 
 /// Keys shipped with the program: the test CA's and the cards' private keys.
 const KEYS: &[(&str, &str)] = &[
-    ("test-ca-visa-E1", include_str!("../../../../assets/ca/private/test-ca-visa-E1.toml")),
-    ("test-ca-mc-E1", include_str!("../../../../assets/ca/private/test-ca-mc-E1.toml")),
-    ("issuer-visa", include_str!("../../../../assets/cards/keys/issuer-visa.toml")),
-    ("issuer-mc", include_str!("../../../../assets/cards/keys/issuer-mc.toml")),
-    ("icc-visa", include_str!("../../../../assets/cards/keys/icc-visa.toml")),
-    ("icc-mc", include_str!("../../../../assets/cards/keys/icc-mc.toml")),
+    (
+        "test-ca-visa-E1",
+        include_str!("../../../../assets/ca/private/test-ca-visa-E1.toml"),
+    ),
+    (
+        "test-ca-mc-E1",
+        include_str!("../../../../assets/ca/private/test-ca-mc-E1.toml"),
+    ),
+    (
+        "issuer-visa",
+        include_str!("../../../../assets/cards/keys/issuer-visa.toml"),
+    ),
+    (
+        "issuer-mc",
+        include_str!("../../../../assets/cards/keys/issuer-mc.toml"),
+    ),
+    (
+        "icc-visa",
+        include_str!("../../../../assets/cards/keys/icc-visa.toml"),
+    ),
+    (
+        "icc-mc",
+        include_str!("../../../../assets/cards/keys/icc-mc.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -172,8 +217,10 @@ struct KeyFile {
 
 /// A private key shipped in assets, by name.
 pub fn private_key(name: &str) -> Result<RsaPrivateKey, ProfileError> {
-    let (_, text) =
-        KEYS.iter().find(|(n, _)| *n == name).ok_or_else(|| ProfileError::UnknownKey(name.into()))?;
+    let (_, text) = KEYS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| ProfileError::UnknownKey(name.into()))?;
     let file: KeyFile = toml::from_str(text)?;
     Ok(RsaPrivateKey {
         public: RsaPublicKey {
@@ -192,7 +239,9 @@ pub fn hex(s: &str, field: &'static str) -> Result<Vec<u8>, ProfileError> {
 
 /// Decodes a hex field of an exact length.
 pub fn hex_n<const N: usize>(s: &str, field: &'static str) -> Result<[u8; N], ProfileError> {
-    hex(s, field)?.try_into().map_err(|_| ProfileError::BadHex(field))
+    hex(s, field)?
+        .try_into()
+        .map_err(|_| ProfileError::BadHex(field))
 }
 
 /// Packs decimal digits as BCD, right-padding an odd count with `F` (cn format).

@@ -31,7 +31,10 @@ fn every_builtin_profile_loads_and_answers_select() {
         assert!(!card.atr().is_empty());
         let (_, sw) = send(&mut card, &select("A000000003"));
         let (_, sw2) = send(&mut card, &select("A000000004"));
-        assert!(sw == [0x90, 0] || sw2 == [0x90, 0] || sw == [0x62, 0x83], "{name}");
+        assert!(
+            sw == [0x90, 0] || sw2 == [0x90, 0] || sw == [0x62, 0x83],
+            "{name}"
+        );
     }
 }
 
@@ -54,7 +57,10 @@ fn blocked_card_and_blocked_application() {
     assert_eq!(send(&mut card, &select("A0000000031010")).1, [0x62, 0x83]);
     assert_eq!(send(&mut card, "80A8000002830000").1, [0x69, 0x85]);
     let mut no_pse = EmvCard::builtin("mc_debit").unwrap();
-    assert_eq!(send(&mut no_pse, "00A404000E315041592E5359532E444446303100").1, [0x6A, 0x82]);
+    assert_eq!(
+        send(&mut no_pse, "00A404000E315041592E5359532E444446303100").1,
+        [0x6A, 0x82]
+    );
 }
 
 #[test]
@@ -73,14 +79,23 @@ fn malformed_commands_get_status_words_not_panics() {
 fn offline_pin_right_wrong_and_blocked() {
     let mut card = EmvCard::builtin("mc_debit").unwrap();
     send(&mut card, &select("A0000000041010"));
-    assert_eq!(send(&mut card, "0020008008241111FFFFFFFFFF").1, [0x63, 0xC2]);
+    assert_eq!(
+        send(&mut card, "0020008008241111FFFFFFFFFF").1,
+        [0x63, 0xC2]
+    );
     assert_eq!(send(&mut card, "80CA9F1700").0, h("9F170102"));
-    assert_eq!(send(&mut card, "0020008008241234FFFFFFFFFF").1, [0x90, 0x00]);
+    assert_eq!(
+        send(&mut card, "0020008008241234FFFFFFFFFF").1,
+        [0x90, 0x00]
+    );
     assert_eq!(card.pin_tries(), 3);
     for expected in [[0x63, 0xC2], [0x63, 0xC1], [0x69, 0x83], [0x69, 0x83]] {
         assert_eq!(send(&mut card, "0020008008241111FFFFFFFFFF").1, expected);
     }
-    assert_eq!(send(&mut card, "0020008008241234FFFFFFFFFF").1, [0x69, 0x83]);
+    assert_eq!(
+        send(&mut card, "0020008008241234FFFFFFFFFF").1,
+        [0x69, 0x83]
+    );
 }
 
 /// Reads SFI 1–2 records and returns all their objects and the ODA static data.
@@ -111,7 +126,9 @@ fn dda_card_certificates_verify_with_the_shipped_ca_table() {
     let aip = find_bytes(&gpo, tags::AIP).unwrap().to_vec();
     let (objects, static_data) = read_app(&mut card, &aip);
     let get = |t| find_bytes(&objects, t).unwrap();
-    let ca = table.find(&h("A000000003"), get(tags::CA_INDEX)[0]).unwrap();
+    let ca = table
+        .find(&h("A000000003"), get(tags::CA_INDEX)[0])
+        .unwrap();
     let today = [0x26, 0x11, 0x29];
     let issuer = recover_issuer_key(
         &ca.key,
@@ -145,10 +162,21 @@ fn arqc_verifies_at_the_issuer_and_arpc_gets_a_tc() {
     let mk = card.icc_master_key(0).unwrap();
     send(&mut card, &select("A0000000031010"));
     send(&mut card, "80A80000048302082600");
-    let cdol1 = Dol::parse(&h("9F0206 9F0306 9F1A02 9505 5F2A02 9A03 9C01 9F3704 9F3501 9F3403")).unwrap();
-    let cdol1_data = h("000000001234 000000000000 0826 0000000000 0978 261129 00 11223344 22 420302");
+    let cdol1 = Dol::parse(&h(
+        "9F0206 9F0306 9F1A02 9505 5F2A02 9A03 9C01 9F3704 9F3501 9F3403",
+    ))
+    .unwrap();
+    let cdol1_data =
+        h("000000001234 000000000000 0826 0000000000 0978 261129 00 11223344 22 420302");
     assert_eq!(cdol1_data.len(), cdol1.data_len());
-    let (r, sw) = send(&mut card, &format!("80AE8000{:02X}{}00", cdol1_data.len(), hex::encode(&cdol1_data)));
+    let (r, sw) = send(
+        &mut card,
+        &format!(
+            "80AE8000{:02X}{}00",
+            cdol1_data.len(),
+            hex::encode(&cdol1_data)
+        ),
+    );
     assert_eq!(sw, [0x90, 0x00]);
     let body = parse(&r).unwrap()[0].bytes().unwrap().to_vec();
     assert_eq!(body[0], 0x80, "ARQC");
@@ -168,8 +196,22 @@ fn arqc_verifies_at_the_issuer_and_arpc_gets_a_tc() {
     assert_eq!(cvn18_ac(&mk, atc, &data), arqc);
     let sk = cvn18_session_key(&mk, atc);
     let arpc = arpc_method2(&sk, arqc, [0; 4], &[]);
-    let cdol2_data = [&b"00"[..], &arpc, &[0u8; 4], &h("0000000000"), &h("11223344")].concat();
-    let (r, sw) = send(&mut card, &format!("80AE4000{:02X}{}00", cdol2_data.len(), hex::encode(&cdol2_data)));
+    let cdol2_data = [
+        &b"00"[..],
+        &arpc,
+        &[0u8; 4],
+        &h("0000000000"),
+        &h("11223344"),
+    ]
+    .concat();
+    let (r, sw) = send(
+        &mut card,
+        &format!(
+            "80AE4000{:02X}{}00",
+            cdol2_data.len(),
+            hex::encode(&cdol2_data)
+        ),
+    );
     assert_eq!(sw, [0x90, 0x00]);
     assert_eq!(parse(&r).unwrap()[0].bytes().unwrap()[0], 0x40, "TC");
 
@@ -177,8 +219,25 @@ fn arqc_verifies_at_the_issuer_and_arpc_gets_a_tc() {
     let mut card = EmvCard::builtin("visa_credit").unwrap();
     send(&mut card, &select("A0000000031010"));
     send(&mut card, "80A80000048302082600");
-    send(&mut card, &format!("80AE8000{:02X}{}00", cdol1_data.len(), hex::encode(&cdol1_data)));
-    let bad = [&b"00"[..], &[1, 2, 3, 4], &[0u8; 4], &h("0000000000"), &h("11223344")].concat();
-    let (r, _) = send(&mut card, &format!("80AE4000{:02X}{}00", bad.len(), hex::encode(&bad)));
+    send(
+        &mut card,
+        &format!(
+            "80AE8000{:02X}{}00",
+            cdol1_data.len(),
+            hex::encode(&cdol1_data)
+        ),
+    );
+    let bad = [
+        &b"00"[..],
+        &[1, 2, 3, 4],
+        &[0u8; 4],
+        &h("0000000000"),
+        &h("11223344"),
+    ]
+    .concat();
+    let (r, _) = send(
+        &mut card,
+        &format!("80AE4000{:02X}{}00", bad.len(), hex::encode(&bad)),
+    );
     assert_eq!(parse(&r).unwrap()[0].bytes().unwrap()[0], 0x00, "AAC");
 }

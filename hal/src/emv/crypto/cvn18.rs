@@ -51,7 +51,13 @@ pub fn cvn18_ac(icc_mk: &Key16, atc: [u8; 2], data: &[u8]) -> [u8; 8] {
 
 /// The MAC an issuer script command carries (Book 2 9.2.1): over CLA INS P1 P2 Lc (Lc counts
 /// the MAC) ‖ ATC ‖ ARQC ‖ command data without the MAC.
-pub fn script_mac(sk: &Key16, header: [u8; 4], data: &[u8], atc: [u8; 2], arqc: [u8; 8]) -> [u8; 8] {
+pub fn script_mac(
+    sk: &Key16,
+    header: [u8; 4],
+    data: &[u8],
+    atc: [u8; 2],
+    arqc: [u8; 8],
+) -> [u8; 8] {
     let mut input = header.to_vec();
     input.push((data.len() + 8).min(255) as u8);
     input.extend_from_slice(&atc);

@@ -82,7 +82,10 @@ fn open(
     }
     let body = &block[1..n - 21];
     if body[0] != format as u8 {
-        return Err(OdaError::BadFormat { expected: format as u8, found: body[0] });
+        return Err(OdaError::BadFormat {
+            expected: format as u8,
+            found: body[0],
+        });
     }
     let mut parts = vec![body];
     parts.extend_from_slice(extra);
@@ -125,7 +128,10 @@ pub fn recover_issuer_key(
         return Err(OdaError::BadLength);
     }
     Ok(IssuerKey {
-        key: RsaPublicKey { modulus, exponent: exponent.to_vec() },
+        key: RsaPublicKey {
+            modulus,
+            exponent: exponent.to_vec(),
+        },
         serial: [body[7], body[8], body[9]],
         expiry,
     })
@@ -142,7 +148,12 @@ pub fn recover_icc_key(
     static_data: &[u8],
     today: [u8; 3],
 ) -> Result<RsaPublicKey, OdaError> {
-    let body = open(issuer, cert, SignedHeader::IccCert, &[remainder, exponent, static_data])?;
+    let body = open(
+        issuer,
+        cert,
+        SignedHeader::IccCert,
+        &[remainder, exponent, static_data],
+    )?;
     // body: format(1) PAN(10) expiry(2) serial(3) hash alg(1) pk alg(1) len(1) exp len(1) key…
     check_algorithms(body[16], body[17])?;
     if !pan_field_matches(&body[1..11], pan) {
@@ -153,12 +164,19 @@ pub fn recover_icc_key(
     if usize::from(body[19]) != exponent.len() {
         return Err(OdaError::BadLength);
     }
-    Ok(RsaPublicKey { modulus, exponent: exponent.to_vec() })
+    Ok(RsaPublicKey {
+        modulus,
+        exponent: exponent.to_vec(),
+    })
 }
 
 /// Opens signed static application data (SDA, Book 2 5.4); returns the data authentication
 /// code (tag 9F45).
-pub fn open_ssad(issuer: &RsaPublicKey, ssad: &[u8], static_data: &[u8]) -> Result<[u8; 2], OdaError> {
+pub fn open_ssad(
+    issuer: &RsaPublicKey,
+    ssad: &[u8],
+    static_data: &[u8],
+) -> Result<[u8; 2], OdaError> {
     let body = open(issuer, ssad, SignedHeader::Ssad, &[static_data])?;
     check_algorithms(body[1], 0x01)?;
     Ok([body[2], body[3]])
@@ -166,10 +184,17 @@ pub fn open_ssad(issuer: &RsaPublicKey, ssad: &[u8], static_data: &[u8]) -> Resu
 
 /// Opens signed dynamic application data for DDA (Book 2 6.5); `ddol_data` is the terminal
 /// dynamic data sent in INTERNAL AUTHENTICATE. Returns the ICC dynamic number (tag 9F4C).
-pub fn open_sdad_dda(icc: &RsaPublicKey, sdad: &[u8], ddol_data: &[u8]) -> Result<Vec<u8>, OdaError> {
+pub fn open_sdad_dda(
+    icc: &RsaPublicKey,
+    sdad: &[u8],
+    ddol_data: &[u8],
+) -> Result<Vec<u8>, OdaError> {
     let dynamic = open_dynamic(icc, sdad, ddol_data)?;
     let idn_len = usize::from(*dynamic.first().ok_or(OdaError::BadLength)?);
-    dynamic.get(1..1 + idn_len).map(<[u8]>::to_vec).ok_or(OdaError::BadLength)
+    dynamic
+        .get(1..1 + idn_len)
+        .map(<[u8]>::to_vec)
+        .ok_or(OdaError::BadLength)
 }
 
 /// What a CDA signature proves (Book 2 6.6).
@@ -190,13 +215,19 @@ pub fn open_sdad_cda(
 ) -> Result<CdaResult, OdaError> {
     let d = open_dynamic(icc, sdad, un)?;
     let idn_len = usize::from(*d.first().ok_or(OdaError::BadLength)?);
-    let rest = d.get(1 + idn_len..1 + idn_len + 29).ok_or(OdaError::BadLength)?;
+    let rest = d
+        .get(1 + idn_len..1 + idn_len + 29)
+        .ok_or(OdaError::BadLength)?;
     if rest[9..29] != tdh[..] {
         return Err(OdaError::HashMismatch);
     }
     let mut ac = [0u8; 8];
     ac.copy_from_slice(&rest[1..9]);
-    Ok(CdaResult { icc_dynamic_number: d[1..1 + idn_len].to_vec(), cid: rest[0], ac })
+    Ok(CdaResult {
+        icc_dynamic_number: d[1..1 + idn_len].to_vec(),
+        cid: rest[0],
+        ac,
+    })
 }
 
 /// The CDA transaction data hash code: SHA-1 over PDOL data ‖ CDOL data ‖ the GENERATE AC
@@ -209,11 +240,17 @@ fn open_dynamic(icc: &RsaPublicKey, sdad: &[u8], terminal: &[u8]) -> Result<Vec<
     let body = open(icc, sdad, SignedHeader::Sdad, &[terminal])?;
     check_algorithms(body[1], 0x01)?;
     let len = usize::from(body[2]);
-    body.get(3..3 + len).map(<[u8]>::to_vec).ok_or(OdaError::BadLength)
+    body.get(3..3 + len)
+        .map(<[u8]>::to_vec)
+        .ok_or(OdaError::BadLength)
 }
 
 fn check_algorithms(hash: u8, pk: u8) -> Result<(), OdaError> {
-    if hash == 0x01 && pk == 0x01 { Ok(()) } else { Err(OdaError::UnsupportedAlgorithm) }
+    if hash == 0x01 && pk == 0x01 {
+        Ok(())
+    } else {
+        Err(OdaError::UnsupportedAlgorithm)
+    }
 }
 
 /// The key is the certificate field (padded with BB when short) plus the remainder.
@@ -228,7 +265,11 @@ fn assemble_modulus(field: &[u8], key_len: usize, remainder: &[u8]) -> Result<Ve
 }
 
 fn digits(bytes: &[u8]) -> Vec<u8> {
-    bytes.iter().flat_map(|b| [b >> 4, b & 0x0F]).take_while(|n| *n <= 9).collect()
+    bytes
+        .iter()
+        .flat_map(|b| [b >> 4, b & 0x0F])
+        .take_while(|n| *n <= 9)
+        .collect()
 }
 
 /// Issuer identifier: the leftmost 3–8 PAN digits, F-padded.
@@ -254,5 +295,9 @@ fn check_not_expired(expiry: [u8; 2], today: [u8; 3]) -> Result<(), OdaError> {
     let (year, month) = (bcd(today[0]), bcd(today[1]));
     // Book 3: YY 00–49 is 20YY, 50–99 is 19YY.
     let full = |yy: u32| if yy < 50 { 2000 + yy } else { 1900 + yy };
-    if (full(exp_year), exp_month) < (full(year), month) { Err(OdaError::Expired) } else { Ok(()) }
+    if (full(exp_year), exp_month) < (full(year), month) {
+        Err(OdaError::Expired)
+    } else {
+        Ok(())
+    }
 }

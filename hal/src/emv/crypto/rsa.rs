@@ -31,7 +31,12 @@ pub struct RsaPrivateKey {
 
 impl std::fmt::Debug for RsaPublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "RsaPublicKey({} bits, e={:02X?})", self.modulus.len() * 8, self.exponent)
+        write!(
+            f,
+            "RsaPublicKey({} bits, e={:02X?})",
+            self.modulus.len() * 8,
+            self.exponent
+        )
     }
 }
 
@@ -70,14 +75,19 @@ fn modpow(data: &[u8], exponent: &[u8], modulus: &[u8]) -> Result<Vec<u8>, RsaEr
         return Err(RsaError::EmptyKey);
     }
     if data.len() != modulus.len() {
-        return Err(RsaError::WrongLength { got: data.len(), want: modulus.len() });
+        return Err(RsaError::WrongLength {
+            got: data.len(),
+            want: modulus.len(),
+        });
     }
     let n = BigUint::from_bytes_be(modulus);
     let m = BigUint::from_bytes_be(data);
     if m >= n {
         return Err(RsaError::NotBelowModulus);
     }
-    let out = m.modpow(&BigUint::from_bytes_be(exponent), &n).to_bytes_be();
+    let out = m
+        .modpow(&BigUint::from_bytes_be(exponent), &n)
+        .to_bytes_be();
     let mut padded = vec![0u8; modulus.len() - out.len().min(modulus.len())];
     padded.extend_from_slice(&out);
     Ok(padded)

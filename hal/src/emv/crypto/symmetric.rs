@@ -53,7 +53,11 @@ pub fn key_check_value(key: &Key16) -> [u8; 3] {
 /// `pan_digits` are the PAN's decimal digits; `psn` is the PAN sequence number (tag 5F34, a
 /// BCD byte; `00` when absent).
 pub fn derive_icc_mk(imk: &Key16, pan_digits: &str, psn: u8) -> Key16 {
-    let mut digits: Vec<u8> = pan_digits.bytes().filter(u8::is_ascii_digit).map(|d| d - b'0').collect();
+    let mut digits: Vec<u8> = pan_digits
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|d| d - b'0')
+        .collect();
     digits.push(psn >> 4);
     digits.push(psn & 0x0F);
     let mut y = [0u8; 8];

@@ -52,6 +52,7 @@ impl Session {
             None => Dol::default(),
         };
         self.pdol_data = self.dol_data(&pdol);
+        let pdol_tvr = self.tvr;
         let mut data = vec![0x83, self.pdol_data.len() as u8];
         data.extend_from_slice(&self.pdol_data);
         let r = self.command([0x80, 0xA8, 0x00, 0x00], &data).await?;
@@ -77,6 +78,9 @@ impl Session {
         if self.card_value(tags::AIP).map(<[u8]>::len) != Some(2) {
             return Err(self.missing("AIP"));
         }
+        if self.card_value(tags::AC).is_some() {
+            self.cryptogram_tvr = Some(pdol_tvr); // qVSDC: the GPO answer is the cryptogram
+        }
         Ok(true)
     }
 
@@ -94,7 +98,8 @@ impl Session {
         let mut from_records: Vec<Tag> = Vec::new();
         for entry in afl.chunks_exact(4) {
             let (sfi, first, last, oda) = (entry[0] >> 3, entry[1], entry[2], entry[3]);
-            let valid = entry[0] & 0x07 == 0 && (1..=30).contains(&sfi) && first >= 1 && last >= first;
+            let valid =
+                entry[0] & 0x07 == 0 && (1..=30).contains(&sfi) && first >= 1 && last >= first;
             if !valid || usize::from(oda) > usize::from(last - first) + 1 {
                 return Err(malformed(format!("AFL entry {:02X?}", entry)));
             }
@@ -118,14 +123,22 @@ impl Session {
                 let inner = objects.first().map(Tlv::children).unwrap_or_default();
                 for o in inner.iter().filter(|o| o.bytes().is_some()) {
                     if from_records.contains(&o.tag) {
-                        return Err(malformed(format!("tag {} appears twice in the records", o.tag)));
+                        return Err(malformed(format!(
+                            "tag {} appears twice in the records",
+                            o.tag
+                        )));
                     }
                     from_records.push(o.tag);
                 }
                 self.store(inner);
             }
         }
-        for (tag, name) in [(tags::EXPIRY, "5F24"), (tags::PAN, "5A"), (tags::CDOL1, "8C"), (tags::CDOL2, "8D")] {
+        for (tag, name) in [
+            (tags::EXPIRY, "5F24"),
+            (tags::PAN, "5A"),
+            (tags::CDOL1, "8C"),
+            (tags::CDOL2, "8D"),
+        ] {
             if self.card_value(tag).is_none() {
                 return Err(self.missing(name));
             }
@@ -162,12 +175,18 @@ impl Session {
             }
         }
         let today = full_date(self.p.date);
-        if let Some(e) = self.card_value(tags::EXPIRY).and_then(|e| <[u8; 3]>::try_from(e).ok()) {
+        if let Some(e) = self
+            .card_value(tags::EXPIRY)
+            .and_then(|e| <[u8; 3]>::try_from(e).ok())
+        {
             if full_date(e) < today {
                 self.set(EXPIRED_APPLICATION);
             }
         }
-        if let Some(e) = self.card_value(tags::EFFECTIVE).and_then(|e| <[u8; 3]>::try_from(e).ok()) {
+        if let Some(e) = self
+            .card_value(tags::EFFECTIVE)
+            .and_then(|e| <[u8; 3]>::try_from(e).ok())
+        {
             if full_date(e) > today {
                 self.set(NOT_YET_EFFECTIVE);
             }
@@ -183,7 +202,9 @@ impl Session {
     /// Floor limit, random selection, velocity checking (Book 3 10.6).
     pub(super) async fn terminal_risk_management(&mut self) -> Step<()> {
         self.set_tsi(TSI_TERMINAL_RISK_MANAGEMENT);
-        let Some(cfg) = self.aid_cfg.clone() else { return Ok(()) };
+        let Some(cfg) = self.aid_cfg.clone() else {
+            return Ok(());
+        };
         let amount = self.p.amount;
         if amount >= cfg.floor_limit {
             self.set(FLOOR_LIMIT_EXCEEDED);
@@ -202,7 +223,10 @@ impl Session {
                 self.set(RANDOMLY_SELECTED_ONLINE);
             }
         }
-        let limits = (self.card_value(tags::LCOL).map(<[u8]>::to_vec), self.card_value(tags::UCOL).map(<[u8]>::to_vec));
+        let limits = (
+            self.card_value(tags::LCOL).map(<[u8]>::to_vec),
+            self.card_value(tags::UCOL).map(<[u8]>::to_vec),
+        );
         if let (Some(lcol), Some(ucol)) = limits {
             let atc = self.get_data(tags::ATC).await?;
             let last = self.get_data(tags::LAST_ONLINE_ATC).await?;
@@ -232,11 +256,15 @@ impl Session {
     }
 
     fn action_codes(&self) -> ([u8; 5], [u8; 5], [u8; 5]) {
-        let iac = |tag, default| self.card_value(tag).and_then(|v| <[u8; 5]>::try_from(v).ok()).unwrap_or(default);
-        let (tac_denial, tac_online, tac_default) = self
-            .aid_cfg
-            .as_ref()
-            .map_or(([0; 5], [0; 5], [0; 5]), |a| (a.tac_denial, a.tac_online, a.tac_default));
+        let iac = |tag, default| {
+            self.card_value(tag)
+                .and_then(|v| <[u8; 5]>::try_from(v).ok())
+                .unwrap_or(default)
+        };
+        let (tac_denial, tac_online, tac_default) =
+            self.aid_cfg.as_ref().map_or(([0; 5], [0; 5], [0; 5]), |a| {
+                (a.tac_denial, a.tac_online, a.tac_default)
+            });
         let or = |a: [u8; 5], b: [u8; 5]| std::array::from_fn(|i| a[i] | b[i]);
         (
             or(tac_denial, iac(tags::IAC_DENIAL, [0; 5])),
@@ -269,7 +297,11 @@ impl Session {
 
     /// "Unable to go online": the default action codes decide (Book 3 10.7).
     fn default_action(&self) -> u8 {
-        if self.matches(self.action_codes().2) { AAC } else { TC }
+        if self.matches(self.action_codes().2) {
+            AAC
+        } else {
+            TC
+        }
     }
 
     /// First GENERATE AC, with CDA when the card and terminal agreed on it. Returns the CID
@@ -283,7 +315,9 @@ impl Session {
         let data = self.cdol1_data.clone();
         let cid = self.generate_ac(requested, cda, &data, &[]).await?;
         if rank(cid) > rank(requested) {
-            return Err(malformed("card answered a higher cryptogram than requested"));
+            return Err(malformed(
+                "card answered a higher cryptogram than requested",
+            ));
         }
         if cid == ARQC && super::bits::is_set(&self.tvr, CDA_FAILED) {
             // CDA failed on an ARQC: do not go online, complete with an AAC.
@@ -300,12 +334,20 @@ impl Session {
     }
 
     fn cdol2(&self) -> Step<Dol> {
-        Dol::parse(self.card_value(tags::CDOL2).unwrap_or_default()).map_err(|e| malformed(format!("CDOL2: {e}")))
+        Dol::parse(self.card_value(tags::CDOL2).unwrap_or_default())
+            .map_err(|e| malformed(format!("CDOL2: {e}")))
     }
 
     /// Sends GENERATE AC and stores the answer (formats 1 and 2); verifies CDA when asked.
-    async fn generate_ac(&mut self, requested: u8, cda: bool, data: &[u8], cdol2_data: &[u8]) -> Step<u8> {
+    async fn generate_ac(
+        &mut self,
+        requested: u8,
+        cda: bool,
+        data: &[u8],
+        cdol2_data: &[u8],
+    ) -> Step<u8> {
         let p1 = requested | if cda { 0x10 } else { 0 };
+        self.cryptogram_tvr = Some(self.tvr);
         let r = self.command([0x80, 0xAE, p1, 0x00], data).await?;
         if !r.ok() {
             return Err(card_error(r.sw, "GENERATE AC"));
@@ -333,24 +375,43 @@ impl Session {
             _ => return Err(malformed("GENERATE AC answer is neither format 1 nor 2")),
         };
         self.store(&children);
-        let cid = self.card_value(tags::CID).and_then(|c| c.first().copied()).ok_or_else(|| malformed("no CID"))? & 0xC0;
+        let cid = self
+            .card_value(tags::CID)
+            .and_then(|c| c.first().copied())
+            .ok_or_else(|| malformed("no CID"))?
+            & 0xC0;
         if self.card_value(tags::ATC).is_none() {
             return Err(malformed("no ATC in GENERATE AC"));
         }
         if cda && cid != AAC {
-            let first_cdol = if cdol2_data.is_empty() { data } else { &self.cdol1_data };
-            let hashed: Vec<Tlv> = children.iter().filter(|o| o.tag != tags::SDAD).cloned().collect();
-            let tdh = transaction_data_hash(&self.pdol_data, &[first_cdol, cdol2_data].concat(), &encode(&hashed));
+            let first_cdol = if cdol2_data.is_empty() {
+                data
+            } else {
+                &self.cdol1_data
+            };
+            let hashed: Vec<Tlv> = children
+                .iter()
+                .filter(|o| o.tag != tags::SDAD)
+                .cloned()
+                .collect();
+            let tdh = transaction_data_hash(
+                &self.pdol_data,
+                &[first_cdol, cdol2_data].concat(),
+                &encode(&hashed),
+            );
             let verified = match (&self.icc_key, self.card_value(tags::SDAD)) {
-                (Some(key), Some(sdad)) => open_sdad_cda(key, sdad, &self.p.unpredictable_number, &tdh)
-                    .ok()
-                    .filter(|r| r.cid & 0xC0 == cid),
+                (Some(key), Some(sdad)) => {
+                    open_sdad_cda(key, sdad, &self.p.unpredictable_number, &tdh)
+                        .ok()
+                        .filter(|r| r.cid & 0xC0 == cid)
+                }
                 _ => None,
             };
             match verified {
                 Some(res) => {
                     self.card.insert(tags::AC, res.ac.to_vec());
-                    self.card.insert(tags::ICC_DYNAMIC_NUMBER, res.icc_dynamic_number);
+                    self.card
+                        .insert(tags::ICC_DYNAMIC_NUMBER, res.icc_dynamic_number);
                 }
                 None => self.set(CDA_FAILED),
             }
@@ -378,7 +439,8 @@ impl Session {
                 }
             }
         }
-        self.run_scripts(&scripts, tags::SCRIPT_71, SCRIPT_FAILED_BEFORE).await?;
+        self.run_scripts(&scripts, tags::SCRIPT_71, SCRIPT_FAILED_BEFORE)
+            .await?;
         let requested = match (response.is_some(), approved) {
             (true, true) => TC,
             (true, false) => AAC,
@@ -387,7 +449,8 @@ impl Session {
         let cdol2 = self.cdol2()?;
         let data = self.dol_data(&cdol2);
         let cid = self.generate_ac(requested, false, &data, &data).await?;
-        self.run_scripts(&scripts, tags::SCRIPT_72, SCRIPT_FAILED_AFTER).await?;
+        self.run_scripts(&scripts, tags::SCRIPT_72, SCRIPT_FAILED_AFTER)
+            .await?;
         Ok(match (cid, response.is_some()) {
             (TC, true) => Decision::ApprovedOnline,
             (TC, false) => Decision::ApprovedOffline,
@@ -401,7 +464,9 @@ impl Session {
         let request = OnlineRequest {
             field55: self.field55(),
             pan: SensitiveData::new(self.card_value(tags::PAN).unwrap_or_default().to_vec()),
-            track2: self.card_value(tags::TRACK2).map(|t| SensitiveData::new(t.to_vec())),
+            track2: self
+                .card_value(tags::TRACK2)
+                .map(|t| SensitiveData::new(t.to_vec())),
             psn: self.card_value(tags::PSN).and_then(|p| p.first().copied()),
             online_pin_block: self.online_pin_block.clone(),
         };
@@ -424,7 +489,9 @@ impl Session {
     async fn run_scripts(&mut self, scripts: &[Tlv], template: Tag, failed: Bit) -> Step<()> {
         for script in scripts.iter().filter(|s| s.tag == template) {
             self.set_tsi(TSI_SCRIPT_PROCESSING);
-            let id = crate::tlv::find_bytes(script.children(), Tag(0x9F18)).unwrap_or(&[0; 4]).to_vec();
+            let id = crate::tlv::find_bytes(script.children(), Tag(0x9F18))
+                .unwrap_or(&[0; 4])
+                .to_vec();
             let commands: Vec<Vec<u8>> = script
                 .children()
                 .iter()
@@ -456,7 +523,10 @@ fn template_value(record: &[u8]) -> Option<&[u8]> {
     let (len, header) = match *record.get(1)? {
         n if n < 0x80 => (usize::from(n), 2),
         0x81 => (usize::from(*record.get(2)?), 3),
-        0x82 => ((usize::from(*record.get(2)?) << 8) | usize::from(*record.get(3)?), 4),
+        0x82 => (
+            (usize::from(*record.get(2)?) << 8) | usize::from(*record.get(3)?),
+            4,
+        ),
         _ => return None,
     };
     record.get(header..header + len)

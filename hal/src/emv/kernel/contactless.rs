@@ -20,7 +20,9 @@ impl Session {
             return Err(Stop::TryAnotherInterface);
         }
         let fci = parse(&r.data).map_err(|e| malformed(format!("PPSE FCI: {e}")))?;
-        let directory = find(&fci, tags::FCI_ISSUER_DISCRETIONARY).map(|d| d.children().to_vec()).unwrap_or_default();
+        let directory = find(&fci, tags::FCI_ISSUER_DISCRETIONARY)
+            .map(|d| d.children().to_vec())
+            .unwrap_or_default();
         self.candidates = self.directory_candidates(&directory);
         if self.candidates.is_empty() {
             return Err(Stop::Terminate(TerminationReason::NoApplication));
@@ -35,7 +37,10 @@ impl Session {
         });
         self.candidates.truncate(1);
         self.choose_and_select().await?;
-        let limit = self.aid_cfg.as_ref().map_or(u64::MAX, |a| a.cl_transaction_limit);
+        let limit = self
+            .aid_cfg
+            .as_ref()
+            .map_or(u64::MAX, |a| a.cl_transaction_limit);
         if self.p.amount > limit {
             return Err(Stop::TryAnotherInterface);
         }
@@ -59,14 +64,22 @@ impl Session {
         self.read_application_data().await?;
         self.remove_card().await?;
         self.processing_restrictions();
-        let cid = self.card_value(tags::CID).and_then(|c| c.first().copied()).unwrap_or(ARQC) & 0xC0;
+        let cid = self
+            .card_value(tags::CID)
+            .and_then(|c| c.first().copied())
+            .unwrap_or(ARQC)
+            & 0xC0;
         self.contactless_cvm(cid).await?;
         match cid {
             TC => {
                 if is_set(&self.tvr, EXPIRED_APPLICATION) {
                     return Ok(Decision::Declined);
                 }
-                Ok(if self.fdda() { Decision::ApprovedOffline } else { Decision::Declined })
+                Ok(if self.fdda() {
+                    Decision::ApprovedOffline
+                } else {
+                    Decision::Declined
+                })
             }
             ARQC => Ok(match self.go_online().await? {
                 (true, _) => Decision::ApprovedOnline,
@@ -104,7 +117,10 @@ impl Session {
     /// online PIN (online transactions) or signature, as the card qualifiers allow.
     async fn contactless_cvm(&mut self, cid: u8) -> Step<()> {
         let required = self.ttq()[1] & 0x40 != 0;
-        let ctq = self.card_value(tags::CTQ).map(<[u8]>::to_vec).unwrap_or_default();
+        let ctq = self
+            .card_value(tags::CTQ)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
         if !required {
             self.cvm_results = [0x1F, 0x00, 0x02];
             return Ok(());
@@ -116,7 +132,9 @@ impl Session {
             return Ok(());
         }
         if cid == ARQC && ctq.first().is_some_and(|b| b & 0x80 != 0) {
-            if let Event::Pin(PinEntry::OnlineBlock(block)) = self.ask(Action::AskPin(PinRequest::Online)).await? {
+            if let Event::Pin(PinEntry::OnlineBlock(block)) =
+                self.ask(Action::AskPin(PinRequest::Online)).await?
+            {
                 self.online_pin_block = Some(block);
                 self.set(ONLINE_PIN_ENTERED);
                 self.cvm = CvmPerformed::OnlinePin;

@@ -22,12 +22,18 @@ enum Done {
 
 impl Session {
     pub(super) async fn cardholder_verification(&mut self) -> Step<()> {
-        let aip = self.card_value(tags::AIP).and_then(|a| a.first().copied()).unwrap_or(0);
+        let aip = self
+            .card_value(tags::AIP)
+            .and_then(|a| a.first().copied())
+            .unwrap_or(0);
         if aip & 0x10 == 0 {
             self.cvm_results = [0x3F, 0x00, 0x00];
             return Ok(());
         }
-        let list = self.card_value(tags::CVM_LIST).map(<[u8]>::to_vec).unwrap_or_default();
+        let list = self
+            .card_value(tags::CVM_LIST)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
         if list.len() < 10 || list.len() % 2 != 0 {
             self.set(ICC_DATA_MISSING);
             self.cvm_results = [0x3F, 0x00, 0x00];
@@ -151,13 +157,21 @@ impl Session {
 
     /// Offline PIN with retries while the card says tries are left.
     async fn offline_pin(&mut self, enciphered: bool) -> Step<bool> {
-        let mut tries_left = self.get_data(tags::PIN_TRY_COUNTER).await?.and_then(|t| t.first().copied());
+        let mut tries_left = self
+            .get_data(tags::PIN_TRY_COUNTER)
+            .await?
+            .and_then(|t| t.first().copied());
         if tries_left == Some(0) {
             self.set(PIN_TRY_LIMIT_EXCEEDED);
             return Ok(false);
         }
         let key = if enciphered {
-            match self.icc_key.clone().map(Ok).unwrap_or_else(|| self.icc_public_key()) {
+            match self
+                .icc_key
+                .clone()
+                .map(Ok)
+                .unwrap_or_else(|| self.icc_public_key())
+            {
                 Ok(k) => Some(k),
                 Err(why) => {
                     tracing::info!(%why, "no ICC key for enciphered PIN");
@@ -168,7 +182,10 @@ impl Session {
             None
         };
         loop {
-            let request = PinRequest::Offline { tries_left, enciphered };
+            let request = PinRequest::Offline {
+                tries_left,
+                enciphered,
+            };
             let digits = match self.ask(Action::AskPin(request)).await? {
                 Event::Pin(PinEntry::Offline(d)) => d,
                 _ => {
@@ -207,7 +224,11 @@ impl Session {
                 [0x63, sw2] if sw2 & 0xF0 == 0xC0 && sw2 & 0x0F > 0 => {
                     let left = sw2 & 0x0F;
                     tries_left = Some(left);
-                    let msg = if left == 1 { Message::LastPinTry } else { Message::IncorrectPin { tries_left: left } };
+                    let msg = if left == 1 {
+                        Message::LastPinTry
+                    } else {
+                        Message::IncorrectPin { tries_left: left }
+                    };
                     self.ask(Action::ShowMessage(msg)).await?;
                 }
                 [0x63, _] | [0x69, 0x83] | [0x69, 0x84] => {
@@ -235,4 +256,3 @@ fn pin_block(digits: &str) -> Option<Zeroizing<[u8; 8]>> {
     nibbles.fill(0);
     Some(block)
 }
-

@@ -29,7 +29,11 @@ impl Io {
     /// Hands `action` out and resolves with the next event the driver feeds in.
     pub async fn request(&self, action: Action) -> Event {
         lock(&self.slot).action = Some(action);
-        WaitEvent { slot: self.slot.clone(), parked: false }.await
+        WaitEvent {
+            slot: self.slot.clone(),
+            parked: false,
+        }
+        .await
     }
 }
 

@@ -48,7 +48,10 @@ pub struct Candidate {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinRequest {
     /// Offline PIN checked by the card; `tries_left` from the PIN try counter if known.
-    Offline { tries_left: Option<u8>, enciphered: bool },
+    Offline {
+        tries_left: Option<u8>,
+        enciphered: bool,
+    },
     /// Online PIN: the PIN pad encrypts it for the issuer.
     Online,
 }
@@ -124,7 +127,9 @@ pub struct Kernel {
 
 impl std::fmt::Debug for Kernel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Kernel").field("done", &self.done.is_some()).finish()
+        f.debug_struct("Kernel")
+            .field("done", &self.done.is_some())
+            .finish()
     }
 }
 
@@ -133,7 +138,11 @@ impl Kernel {
     pub fn new(config: Arc<TerminalConfig>, params: TransactionParams) -> Kernel {
         let slot = Arc::new(Mutex::new(Slot::default()));
         let session = session::Session::new(Io::new(slot.clone()), config, params);
-        Kernel { flow: Some(Box::pin(session.run())), slot, done: None }
+        Kernel {
+            flow: Some(Box::pin(session.run())),
+            slot,
+            done: None,
+        }
     }
 
     /// The first action.
@@ -162,7 +171,10 @@ impl Kernel {
                 Action::Done(Box::new(outcome))
             }
             // The flow only parks after handing out an action.
-            Poll::Pending => lock(&self.slot).action.take().unwrap_or(Action::ShowMessage(Message::Processing)),
+            Poll::Pending => lock(&self.slot)
+                .action
+                .take()
+                .unwrap_or(Action::ShowMessage(Message::Processing)),
         }
     }
 }

@@ -21,7 +21,10 @@ pub(super) enum Method {
 
 impl Session {
     pub(super) fn oda_method(&self) -> Method {
-        let aip = self.card_value(tags::AIP).and_then(|a| a.first().copied()).unwrap_or(0);
+        let aip = self
+            .card_value(tags::AIP)
+            .and_then(|a| a.first().copied())
+            .unwrap_or(0);
         let caps = self.cfg.capabilities[2];
         if aip & 0x01 != 0 && caps & 0x08 != 0 {
             Method::Cda
@@ -73,14 +76,28 @@ impl Session {
 
     /// The issuer public key, after CA lookup, certificate checks and revocation.
     fn issuer_public_key(&mut self) -> Result<RsaPublicKey, String> {
-        let aid = self.selected.as_ref().map(|c| c.aid.clone()).unwrap_or_default();
+        let aid = self
+            .selected
+            .as_ref()
+            .map(|c| c.aid.clone())
+            .unwrap_or_default();
         let rid = aid.get(..5).ok_or("AID shorter than a RID")?;
-        let Some(index) = self.card_value(tags::CA_INDEX).and_then(|i| i.first().copied()) else {
+        let Some(index) = self
+            .card_value(tags::CA_INDEX)
+            .and_then(|i| i.first().copied())
+        else {
             self.set(ICC_DATA_MISSING);
             return Err("no CA public key index (8F)".into());
         };
-        let ca = self.cfg.ca.find(rid, index).ok_or("CA public key not in the terminal's table")?;
-        let (cert, exp) = match (self.card_value(tags::ISSUER_CERT), self.card_value(tags::ISSUER_EXP)) {
+        let ca = self
+            .cfg
+            .ca
+            .find(rid, index)
+            .ok_or("CA public key not in the terminal's table")?;
+        let (cert, exp) = match (
+            self.card_value(tags::ISSUER_CERT),
+            self.card_value(tags::ISSUER_EXP),
+        ) {
             (Some(c), Some(e)) => (c, e),
             _ => {
                 self.set(ICC_DATA_MISSING);
@@ -102,7 +119,10 @@ impl Session {
         if self.oda_record_invalid {
             return Err("a record for ODA is not in template 70".into());
         }
-        let (cert, exp) = match (self.card_value(tags::ICC_CERT), self.card_value(tags::ICC_EXP)) {
+        let (cert, exp) = match (
+            self.card_value(tags::ICC_CERT),
+            self.card_value(tags::ICC_EXP),
+        ) {
             (Some(c), Some(e)) => (c, e),
             _ => {
                 self.set(ICC_DATA_MISSING);
@@ -111,8 +131,16 @@ impl Session {
         };
         let remainder = self.card_value(tags::ICC_REMAINDER).unwrap_or_default();
         let pan = self.card_value(tags::PAN).unwrap_or_default();
-        recover_icc_key(&issuer, cert, remainder, exp, pan, &self.static_data, self.p.date)
-            .map_err(|e| format!("ICC certificate: {e}"))
+        recover_icc_key(
+            &issuer,
+            cert,
+            remainder,
+            exp,
+            pan,
+            &self.static_data,
+            self.p.date,
+        )
+        .map_err(|e| format!("ICC certificate: {e}"))
     }
 
     fn sda(&mut self) -> Result<(), String> {
@@ -120,7 +148,9 @@ impl Session {
         if self.oda_record_invalid {
             return Err("a record for ODA is not in template 70".into());
         }
-        let ssad = self.card_value(tags::SSAD).ok_or("no signed static application data (93)")?;
+        let ssad = self
+            .card_value(tags::SSAD)
+            .ok_or("no signed static application data (93)")?;
         let dac = open_ssad(&issuer, ssad, &self.static_data).map_err(|e| e.to_string())?;
         self.card.insert(crate::tlv::Tag(0x9F45), dac.to_vec());
         Ok(())
@@ -134,7 +164,11 @@ impl Session {
         };
         let ddol_bytes = match self.card_value(tags::DDOL) {
             Some(d) => d.to_vec(),
-            None => self.aid_cfg.as_ref().map(|a| a.default_ddol.clone()).unwrap_or_default(),
+            None => self
+                .aid_cfg
+                .as_ref()
+                .map(|a| a.default_ddol.clone())
+                .unwrap_or_default(),
         };
         let ddol = Dol::parse(&ddol_bytes).map_err(|e| malformed(format!("DDOL: {e}")))?;
         if !ddol.entries.iter().any(|e| e.tag == tags::UN) {

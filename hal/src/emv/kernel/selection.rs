@@ -2,8 +2,8 @@
 //! with partial selection; candidates ordered by priority; the cardholder chooses when there is
 //! more than one or the application asks for confirmation; final SELECT with its FCI.
 
-use super::session::{Session, Step, Stop, card_error, malformed};
 use super::outcome::TerminationReason;
+use super::session::{Session, Step, Stop, card_error, malformed};
 use super::{Action, Candidate, Event};
 use crate::tlv::{Tag, find_all, find_bytes, parse, tags};
 
@@ -13,7 +13,10 @@ pub(super) const PPSE: &[u8] = b"2PAY.SYS.DDF01";
 impl Session {
     /// True if the terminal supports a card AID (exactly, or as a partial match).
     fn supports(&self, card_aid: &[u8]) -> bool {
-        self.cfg.aids.iter().any(|a| card_aid == a.aid || (a.partial && card_aid.starts_with(&a.aid)))
+        self.cfg
+            .aids
+            .iter()
+            .any(|a| card_aid == a.aid || (a.partial && card_aid.starts_with(&a.aid)))
     }
 
     pub(super) fn directory_candidates(&self, objects: &[crate::tlv::Tlv]) -> Vec<Candidate> {
@@ -21,9 +24,17 @@ impl Session {
             .into_iter()
             .filter_map(|entry| {
                 let aid = find_bytes(entry.children(), tags::AID_ICC)?.to_vec();
-                let label = find_bytes(entry.children(), tags::APP_LABEL).map(ascii).unwrap_or_default();
-                let priority = find_bytes(entry.children(), tags::PRIORITY).and_then(|p| p.first().copied()).unwrap_or(0);
-                self.supports(&aid).then_some(Candidate { aid, label, priority })
+                let label = find_bytes(entry.children(), tags::APP_LABEL)
+                    .map(ascii)
+                    .unwrap_or_default();
+                let priority = find_bytes(entry.children(), tags::PRIORITY)
+                    .and_then(|p| p.first().copied())
+                    .unwrap_or(0);
+                self.supports(&aid).then_some(Candidate {
+                    aid,
+                    label,
+                    priority,
+                })
             })
             .collect()
     }
@@ -36,13 +47,16 @@ impl Session {
         }
         if r.ok() {
             let fci = parse(&r.data).map_err(|e| malformed(format!("PSE FCI: {e}")))?;
-            let sfi = find_bytes(&fci, tags::SFI).and_then(|s| s.first().copied()).unwrap_or(1);
+            let sfi = find_bytes(&fci, tags::SFI)
+                .and_then(|s| s.first().copied())
+                .unwrap_or(1);
             for record in 1..=16u8 {
                 let rec = self.read_record(sfi, record).await?;
                 if !rec.ok() {
                     break; // 6A83: end of the directory
                 }
-                let objects = parse(&rec.data).map_err(|e| malformed(format!("PSE record: {e}")))?;
+                let objects =
+                    parse(&rec.data).map_err(|e| malformed(format!("PSE record: {e}")))?;
                 let found = self.directory_candidates(&objects);
                 self.candidates.extend(found);
             }
@@ -70,9 +84,17 @@ impl Session {
                 let exact = df == cfg.aid;
                 // 6283: application blocked, never a candidate.
                 if r.ok() && (exact || (cfg.partial && df.starts_with(&cfg.aid))) {
-                    let label = find_bytes(&fci, tags::APP_LABEL).map(ascii).unwrap_or_default();
-                    let priority = find_bytes(&fci, tags::PRIORITY).and_then(|p| p.first().copied()).unwrap_or(0);
-                    self.candidates.push(Candidate { aid: df.clone(), label, priority });
+                    let label = find_bytes(&fci, tags::APP_LABEL)
+                        .map(ascii)
+                        .unwrap_or_default();
+                    let priority = find_bytes(&fci, tags::PRIORITY)
+                        .and_then(|p| p.first().copied())
+                        .unwrap_or(0);
+                    self.candidates.push(Candidate {
+                        aid: df.clone(),
+                        label,
+                        priority,
+                    });
                 }
                 if exact || !cfg.partial || df.is_empty() {
                     break;
@@ -97,7 +119,10 @@ impl Session {
             });
             let confirm = self.candidates[0].priority & 0x80 != 0;
             let index = if self.candidates.len() > 1 || confirm {
-                match self.ask(Action::ChooseApplication(self.candidates.clone())).await? {
+                match self
+                    .ask(Action::ChooseApplication(self.candidates.clone()))
+                    .await?
+                {
                     Event::ApplicationChosen(i) if i < self.candidates.len() => i,
                     _ => return Err(Stop::Terminate(TerminationReason::UnexpectedEvent)),
                 }
@@ -133,5 +158,14 @@ impl Session {
 }
 
 pub(super) fn ascii(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| if (0x20..0x7F).contains(b) { char::from(*b) } else { '?' }).collect()
+    bytes
+        .iter()
+        .map(|b| {
+            if (0x20..0x7F).contains(b) {
+                char::from(*b)
+            } else {
+                '?'
+            }
+        })
+        .collect()
 }

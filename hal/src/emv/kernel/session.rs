@@ -36,7 +36,10 @@ pub(super) enum Stop {
 pub(super) type Step<T> = Result<T, Stop>;
 
 pub(super) fn card_error(sw: [u8; 2], what: &str) -> Stop {
-    Stop::Terminate(TerminationReason::CardError(format!("{:02X}{:02X} to {what}", sw[0], sw[1])))
+    Stop::Terminate(TerminationReason::CardError(format!(
+        "{:02X}{:02X} to {what}",
+        sw[0], sw[1]
+    )))
 }
 
 pub(super) fn malformed(what: impl Into<String>) -> Stop {
@@ -64,6 +67,8 @@ pub(super) struct Session {
     pub cvm: CvmPerformed,
     pub online_pin_block: Option<Vec<u8>>,
     pub arc: Option<[u8; 2]>,
+    /// The TVR as the card saw it in the data its last cryptogram covers.
+    pub cryptogram_tvr: Option<[u8; 5]>,
     pub auth_code: Option<[u8; 6]>,
     pub script_results: Vec<u8>,
     pub apdus: usize,
@@ -90,6 +95,7 @@ impl Session {
             cvm: CvmPerformed::None,
             online_pin_block: None,
             arc: None,
+            cryptogram_tvr: None,
             auth_code: None,
             script_results: Vec::new(),
             apdus: 0,
@@ -104,7 +110,9 @@ impl Session {
         };
         match result {
             Ok(decision) => self.outcome(decision, None),
-            Err(Stop::TryAnotherInterface) => self.outcome(super::Decision::TryAnotherInterface, None),
+            Err(Stop::TryAnotherInterface) => {
+                self.outcome(super::Decision::TryAnotherInterface, None)
+            }
             Err(Stop::Terminate(reason)) => {
                 tracing::info!(%reason, "EMV transaction terminated");
                 self.outcome(Decision::Terminated, Some(reason))
@@ -135,7 +143,10 @@ impl Session {
         match self.ask(Action::SendApdu(apdu)).await? {
             Event::CardResponse(r) if r.len() >= 2 => {
                 let n = r.len();
-                Ok(Rapdu { data: r[..n - 2].to_vec(), sw: [r[n - 2], r[n - 1]] })
+                Ok(Rapdu {
+                    data: r[..n - 2].to_vec(),
+                    sw: [r[n - 2], r[n - 1]],
+                })
             }
             Event::CardResponse(_) => Err(malformed("response shorter than a status word")),
             _ => Err(Stop::Terminate(TerminationReason::UnexpectedEvent)),
@@ -143,14 +154,21 @@ impl Session {
     }
 
     pub async fn select(&mut self, name: &[u8], next: bool) -> Step<Rapdu> {
-        let mut apdu = vec![0x00, 0xA4, 0x04, if next { 0x02 } else { 0x00 }, name.len() as u8];
+        let mut apdu = vec![
+            0x00,
+            0xA4,
+            0x04,
+            if next { 0x02 } else { 0x00 },
+            name.len() as u8,
+        ];
         apdu.extend_from_slice(name);
         apdu.push(0x00);
         self.exchange(apdu).await
     }
 
     pub async fn read_record(&mut self, sfi: u8, record: u8) -> Step<Rapdu> {
-        self.exchange(vec![0x00, 0xB2, record, (sfi << 3) | 0x04, 0x00]).await
+        self.exchange(vec![0x00, 0xB2, record, (sfi << 3) | 0x04, 0x00])
+            .await
     }
 
     pub async fn get_data(&mut self, tag: Tag) -> Step<Option<Vec<u8>>> {
@@ -241,22 +259,42 @@ impl Session {
                     .map(|v| (e.tag, v))
             })
             .collect();
-        dol.build(|t| values.iter().find(|(k, _)| *k == t).map(|(_, v)| v.as_slice()))
+        dol.build(|t| {
+            values
+                .iter()
+                .find(|(k, _)| *k == t)
+                .map(|(_, v)| v.as_slice())
+        })
     }
 
     fn outcome(&self, decision: Decision, termination: Option<TerminationReason>) -> Outcome {
-        let pan = self.card_value(tags::PAN).map(|p| SensitiveData::new(p.to_vec()));
+        let pan = self
+            .card_value(tags::PAN)
+            .map(|p| SensitiveData::new(p.to_vec()));
         Outcome {
             decision,
             termination,
             interface: self.p.interface,
-            aid: self.selected.as_ref().map(|c| c.aid.clone()).unwrap_or_default(),
-            label: self.selected.as_ref().map(|c| c.label.clone()).unwrap_or_default(),
+            aid: self
+                .selected
+                .as_ref()
+                .map(|c| c.aid.clone())
+                .unwrap_or_default(),
+            label: self
+                .selected
+                .as_ref()
+                .map(|c| c.label.clone())
+                .unwrap_or_default(),
             masked_pan: pan.as_ref().map(SensitiveData::masked).unwrap_or_default(),
-            expiry: self.card_value(tags::EXPIRY).and_then(|e| e.try_into().ok()),
+            expiry: self
+                .card_value(tags::EXPIRY)
+                .and_then(|e| e.try_into().ok()),
             tvr: self.tvr,
             tsi: self.tsi,
-            atc: self.card_value(tags::ATC).and_then(|a| a.try_into().ok()).map(u16::from_be_bytes),
+            atc: self
+                .card_value(tags::ATC)
+                .and_then(|a| a.try_into().ok())
+                .map(u16::from_be_bytes),
             cvm_results: self.cvm_results,
             cvm: self.cvm,
             cid: self.card_value(tags::CID).and_then(|c| c.first().copied()),
@@ -272,7 +310,9 @@ impl Session {
 
     /// The ICC data set for ISO 8583 field 55 (never PAN or track data).
     pub fn field55(&self) -> Vec<u8> {
-        const CARD: [u32; 9] = [0x82, 0x9F36, 0x9F26, 0x9F27, 0x9F10, 0x5F34, 0x84, 0x9F08, 0x9F6E];
+        const CARD: [u32; 9] = [
+            0x82, 0x9F36, 0x9F26, 0x9F27, 0x9F10, 0x5F34, 0x84, 0x9F08, 0x9F6E,
+        ];
         const TERMINAL: [u32; 13] = [
             0x9F02, 0x9F03, 0x9F1A, 0x95, 0x5F2A, 0x9A, 0x9C, 0x9F37, 0x9F33, 0x9F34, 0x9F35,
             0x9F1E, 0x9F09,
@@ -284,7 +324,11 @@ impl Session {
             }
         }
         for t in TERMINAL {
-            if let Some(v) = self.terminal_value(Tag(t)) {
+            let value = match (t, self.cryptogram_tvr) {
+                (0x95, Some(tvr)) => Some(tvr.to_vec()),
+                _ => self.terminal_value(Tag(t)),
+            };
+            if let Some(v) = value {
                 out.extend(encode(&[Tlv::primitive(Tag(t), v)]));
             }
         }
@@ -304,9 +348,4 @@ pub(super) fn bcd12(amount: u64) -> [u8; 6] {
         *b = (hi << 4) | lo;
     }
     out
-}
-
-/// A BCD amount (n12) back to minor units.
-pub(super) fn from_bcd(bytes: &[u8]) -> u64 {
-    bytes.iter().flat_map(|b| [b >> 4, b & 0x0F]).fold(0u64, |acc, d| acc.saturating_mul(10).saturating_add(u64::from(d.min(9))))
 }

