@@ -316,11 +316,7 @@ fn card_pulled_at_every_step_terminates_cleanly() {
     }
 }
 
-fn run_tampered(
-    name: &str,
-    cfg: TerminalConfig,
-    tamper: &mut dyn FnMut(usize, &[u8], Vec<u8>) -> Option<Vec<u8>>,
-) -> Outcome {
+fn run_tampered(name: &str, cfg: TerminalConfig, tamper: super::harness::Tamper<'_>) -> Outcome {
     let mut card = EmvCard::builtin(name).unwrap();
     let mut k = Kernel::new(Arc::new(cfg), params(Interface::Contact, 12_34));
     let who = Cardholder {
@@ -481,7 +477,7 @@ fn contactless_visa_above_floor_goes_online_and_asks_online_pin_above_cvm_limit(
 
 #[test]
 fn contactless_above_the_transaction_limit_asks_for_another_interface() {
-    let r = tap("visa_contactless", 20_000_00, &[]);
+    let r = tap("visa_contactless", 2_000_000, &[]);
     assert_eq!(r.outcome.decision, Decision::TryAnotherInterface);
     let contact_only = tap("visa_credit", 10_00, &[]);
     assert_eq!(contact_only.outcome.decision, Decision::TryAnotherInterface);

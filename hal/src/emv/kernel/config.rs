@@ -42,7 +42,7 @@ impl AidConfig {
             random_target_percent: 0,
             random_max_target_percent: 0,
             default_ddol: vec![0x9F, 0x37, 0x04],
-            cl_transaction_limit: 10_000_00,
+            cl_transaction_limit: 1_000_000,
             cl_floor_limit: 50_00,
             cl_cvm_limit: 50_00,
         }

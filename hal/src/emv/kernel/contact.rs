@@ -92,7 +92,7 @@ impl Session {
     /// Reads the AFL's records; keeps the ODA static data (Book 3 10.2).
     pub(super) async fn read_application_data(&mut self) -> Step<()> {
         let afl = self.card_value(tags::AFL).unwrap_or_default().to_vec();
-        if afl.len() % 4 != 0 {
+        if !afl.len().is_multiple_of(4) {
             return Err(malformed("AFL length"));
         }
         let mut from_records: Vec<Tag> = Vec::new();
@@ -157,10 +157,10 @@ impl Session {
     /// Application version, usage control, effective and expiry dates, exception file
     /// (Book 3 10.4).
     pub(super) fn processing_restrictions(&mut self) {
-        if let (Some(card), Some(cfg)) = (self.card_value(tags::APP_VERSION_ICC), &self.aid_cfg) {
-            if card != cfg.app_version {
-                self.set(DIFFERENT_APP_VERSIONS);
-            }
+        if let (Some(card), Some(cfg)) = (self.card_value(tags::APP_VERSION_ICC), &self.aid_cfg)
+            && card != cfg.app_version
+        {
+            self.set(DIFFERENT_APP_VERSIONS);
         }
         if let Some(auc) = self.card_value(tags::AUC).map(<[u8]>::to_vec) {
             let domestic = self.card_value(tags::ISSUER_COUNTRY) == Some(&self.cfg.country[..]);
@@ -175,25 +175,20 @@ impl Session {
             }
         }
         let today = full_date(self.p.date);
-        if let Some(e) = self
-            .card_value(tags::EXPIRY)
-            .and_then(|e| <[u8; 3]>::try_from(e).ok())
-        {
-            if full_date(e) < today {
-                self.set(EXPIRED_APPLICATION);
-            }
+        let date = |tag| {
+            self.card_value(tag)
+                .and_then(|e| <[u8; 3]>::try_from(e).ok())
+        };
+        let (expiry, effective) = (date(tags::EXPIRY), date(tags::EFFECTIVE));
+        if expiry.is_some_and(|e| full_date(e) < today) {
+            self.set(EXPIRED_APPLICATION);
         }
-        if let Some(e) = self
-            .card_value(tags::EFFECTIVE)
-            .and_then(|e| <[u8; 3]>::try_from(e).ok())
-        {
-            if full_date(e) > today {
-                self.set(NOT_YET_EFFECTIVE);
-            }
+        if effective.is_some_and(|e| full_date(e) > today) {
+            self.set(NOT_YET_EFFECTIVE);
         }
         if let Some(pan) = self.card_value(tags::PAN) {
             let digits = crate::tlv::bcd_digits(pan);
-            if self.cfg.exception_file.iter().any(|p| *p == digits) {
+            if self.cfg.exception_file.contains(&digits) {
                 self.set(CARD_ON_EXCEPTION_FILE);
             }
         }

@@ -5,7 +5,7 @@
 //! the cryptogram is in ("remove card"); online approval has no second GENERATE AC.
 
 use super::bits::*;
-use super::contact::{AAC, ARQC, TC};
+use super::contact::{ARQC, TC};
 use super::outcome::{CvmPerformed, Decision, TerminationReason};
 use super::selection::PPSE;
 use super::session::{Session, Step, Stop, malformed};
@@ -168,7 +168,7 @@ impl Session {
                 (true, _) => Decision::ApprovedOnline,
                 _ => Decision::Declined,
             }),
-            AAC | _ => Ok(Decision::Declined),
+            _ => Ok(Decision::Declined),
         }
     }
 }

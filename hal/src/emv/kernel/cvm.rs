@@ -34,7 +34,7 @@ impl Session {
             .card_value(tags::CVM_LIST)
             .map(<[u8]>::to_vec)
             .unwrap_or_default();
-        if list.len() < 10 || list.len() % 2 != 0 {
+        if list.len() < 10 || !list.len().is_multiple_of(2) {
             self.set(ICC_DATA_MISSING);
             self.cvm_results = [0x3F, 0x00, 0x00];
             return Ok(());
