@@ -2,7 +2,7 @@
 
 /// Decodes an even-length hex string (either case); `None` on anything else.
 pub fn decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

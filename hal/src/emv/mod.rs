@@ -2,6 +2,8 @@
 //!
 //! - [`crypto`]: key derivation, cryptograms, ARPC, RSA and offline data authentication.
 //! - [`ca`]: the CA public key table and revocation list.
+//! - [`kernel`]: the sans-IO kernel (contact, contactless).
 
 pub mod ca;
 pub mod crypto;
+pub mod kernel;

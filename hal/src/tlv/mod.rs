@@ -10,6 +10,7 @@ mod dictionary;
 mod dol;
 mod tag;
 
+pub(crate) use dictionary::bcd_digits;
 pub use dictionary::{Format, FormatError, TagInfo, display_value, lookup, mask_pan_digits};
 pub use dol::{Dol, DolEntry};
 pub use tag::{Tag, tags};

@@ -11,9 +11,12 @@
 
 mod auth;
 mod genac;
+pub mod harness;
 mod personalise;
 pub mod profile;
 
+#[cfg(test)]
+mod kernel_tests;
 #[cfg(test)]
 mod tests;
 

@@ -66,7 +66,7 @@ pub fn derive_icc_mk(imk: &Key16, pan_digits: &str, psn: u8) -> Key16 {
     let offset = 16 - take;
     for (i, d) in rightmost.iter().enumerate() {
         let nibble = offset + i;
-        y[nibble / 2] |= if nibble % 2 == 0 { d << 4 } else { *d };
+        y[nibble / 2] |= if nibble.is_multiple_of(2) { d << 4 } else { *d };
     }
     let left = tdes_encrypt_block(imk, y);
     let right = tdes_encrypt_block(imk, y.map(|b| b ^ 0xFF));
@@ -102,7 +102,7 @@ pub fn retail_mac(key: &Key16, data: &[u8], padding: MacPadding) -> [u8; 8] {
         MacPadding::Method1 if padded.is_empty() => padded.push(0),
         MacPadding::Method1 => {}
     }
-    while padded.len() % 8 != 0 {
+    while !padded.len().is_multiple_of(8) {
         padded.push(0);
     }
     let mut h = Block::default();
