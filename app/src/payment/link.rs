@@ -205,6 +205,11 @@ impl PaymentLink {
                 self.store.delete_pending(pending)?;
                 info!(stan, code = %code, "declined");
                 Ok(Outcome::Declined {
+                    icc_response: result
+                        .answer
+                        .as_ref()
+                        .and_then(|m| m.get(field::ICC_DATA))
+                        .map(<[u8]>::to_vec),
                     stan,
                     reason: response::describe(&code),
                     code,

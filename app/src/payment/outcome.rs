@@ -66,6 +66,8 @@ pub enum Outcome {
         stan: u32,
         code: String,
         reason: &'static str,
+        /// Field 55 of the answer (the ARPC still authenticates the issuer to the card).
+        icc_response: Option<Vec<u8>>,
     },
     /// Host unreachable; approved offline and queued as an advice.
     ApprovedOffline {

@@ -113,8 +113,11 @@ pub const DEMO_TDES_BDK: &str = "0123456789ABCDEFFEDCBA9876543210";
 pub const DEMO_TDES_KSN: &str = "FFFF9876543210E00000";
 pub const DEMO_AES_BDK: &str = "FEDCBA9876543210F1F1F1F1F1F1F1F1";
 pub const DEMO_AES_IKID: &str = "1234567890123456";
-/// Issuer master key of the pyemv vectors (payments.md 3.4).
+/// Issuer master key of the pyemv vectors (payments.md 3.4); the Visa-like virtual cards
+/// (`assets/cards/visa_*.toml`) are personalised with it.
 pub const DEMO_IMK_AC: &str = "0123456789ABCDEFFEDCBA9876543210";
+/// The Mastercard-like virtual cards' issuer master key (`assets/cards/mc_*.toml`).
+pub const DEMO_MC_IMK_AC: &str = "89ABCDEF01234567FEDCBA9876543210";
 
 impl HostConfig {
     /// The demo acquirer: both test BDKs, a Visa-like and a Mastercard-like test issuer,
@@ -134,20 +137,20 @@ impl HostConfig {
                 bdk: Bdk::Aes(bdk),
             });
         }
-        let issuer = |name: &str, low, high| Issuer {
+        let issuer = |name: &str, low, high, imk| Issuer {
             name: name.to_owned(),
             bin_low: low,
             bin_high: high,
-            imk_ac: Key16::from_hex(DEMO_IMK_AC).ok(),
+            imk_ac: Key16::from_hex(imk).ok(),
             default_pin: "1234".to_owned(),
             pins: Vec::new(),
         };
         Self {
             key_sets,
             issuers: vec![
-                issuer("Test Visa", 400_000, 499_999),
-                issuer("Test Mastercard", 510_000, 559_999),
-                issuer("Test scheme", 123_456, 123_456),
+                issuer("Test Visa", 400_000, 499_999, DEMO_IMK_AC),
+                issuer("Test Mastercard", 510_000, 559_999, DEMO_MC_IMK_AC),
+                issuer("Test scheme", 123_456, 123_456, DEMO_IMK_AC),
             ],
             rules: Rules::default(),
         }
