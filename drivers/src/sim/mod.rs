@@ -5,3 +5,4 @@ pub mod card;
 pub mod printer;
 pub mod scanner;
 pub mod swipe;
+pub mod emv_card;
