@@ -2,3 +2,7 @@
 //! card speaks vpcd's socket protocol to the real pcscd, the simulated printer decodes ESC/POS.
 
 pub mod card;
+pub mod reader;
+pub mod t0;
+pub mod test_card;
+pub mod vpcd;

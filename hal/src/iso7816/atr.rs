@@ -66,7 +66,7 @@ impl Atr {
         let truncated = |needed| AtrError::Truncated { len, needed };
         let &t0 = rest.first().ok_or(truncated(2))?;
         let mut pos = 2;
-        let mut next_byte = |pos: &mut usize| -> Result<u8, AtrError> {
+        let next_byte = |pos: &mut usize| -> Result<u8, AtrError> {
             let b = *bytes.get(*pos).ok_or(truncated(*pos + 1))?;
             *pos += 1;
             Ok(b)
