@@ -178,6 +178,7 @@ struct Server {
     mute: bool,
     delay: Duration,
     malformed_next: bool,
+    stop_requested: bool,
 }
 
 impl Server {
@@ -200,6 +201,7 @@ impl Server {
             mute: false,
             delay: Duration::ZERO,
             malformed_next: false,
+            stop_requested: false,
         }
     }
 
@@ -215,6 +217,10 @@ impl Server {
                     Err(RecvTimeoutError::Disconnected) => Some(VpcdControl::Stop),
                 }
             };
+            if self.stop_requested {
+                self.disconnect();
+                return Ok(());
+            }
             if let Some(control) = control {
                 if control == VpcdControl::Stop {
                     self.disconnect();
@@ -229,6 +235,16 @@ impl Server {
             }
             if self.stream.is_some() {
                 self.serve_once()?;
+            }
+        }
+    }
+
+    fn drain_controls(&mut self) {
+        while let Ok(control) = self.controls.try_recv() {
+            if control == VpcdControl::Stop {
+                self.stop_requested = true;
+            } else {
+                self.apply(control);
             }
         }
     }
@@ -292,7 +308,11 @@ impl Server {
                 self.disconnect();
                 return Ok(());
             }
-            Ok(n) => self.inbox.extend_from_slice(&buf[..n]),
+            Ok(n) => {
+                self.inbox.extend_from_slice(&buf[..n]);
+                // Controls sent before this command arrived apply to it.
+                self.drain_controls();
+            }
             Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
                 return Ok(());
             }
