@@ -9,12 +9,11 @@ use std::fmt;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use pos_hal::device::card_reader::interface_from_atr;
+use pos_hal::device::card_reader::{interface_from_atr, read_uid};
 use pos_hal::device::{
     ApduChannel, CardInterface, CardReader, CardSession, DeviceError, ErrorKind, Lifecycle,
     ReaderEvent, ReaderInfo,
 };
-use pos_hal::iso7816::Response;
 
 use super::card::CardModel;
 
@@ -268,7 +267,7 @@ impl CardSession for SimSession<'_> {
 
     fn uid(&mut self) -> Result<Vec<u8>, DeviceError> {
         let (interface, device) = (self.interface, self.owner.life.name().to_owned());
-        uid_via_get_data(self, interface, &device)
+        read_uid(self, interface, &device)
     }
 
     fn exclusive(
@@ -278,27 +277,6 @@ impl CardSession for SimSession<'_> {
         // In-process: the session's `&mut` borrow already excludes everyone else.
         work(self)
     }
-}
-
-/// PC/SC part 3 GET DATA `FF CA 00 00 00` for a contactless card's UID; shared by drivers.
-pub fn uid_via_get_data(
-    channel: &mut dyn ApduChannel,
-    interface: CardInterface,
-    device: &str,
-) -> Result<Vec<u8>, DeviceError> {
-    if interface != CardInterface::Contactless {
-        return Err(DeviceError::new(ErrorKind::Protocol, device, "read UID")
-            .with_detail("contact cards have no UID"));
-    }
-    let raw = channel.transmit(&[0xFF, 0xCA, 0x00, 0x00, 0x00])?;
-    let response = Response::parse(&raw).map_err(|e| {
-        DeviceError::new(ErrorKind::Protocol, device, "read UID").with_detail(e)
-    })?;
-    if !response.is_success() || response.data.is_empty() {
-        return Err(DeviceError::new(ErrorKind::Protocol, device, "read UID")
-            .with_detail(format!("reader answered {}", response.sw)));
-    }
-    Ok(response.data)
 }
 
 #[cfg(test)]

@@ -175,3 +175,22 @@ pub fn interface_from_atr(atr: &[u8]) -> CardInterface {
         _ => CardInterface::Contact,
     }
 }
+
+/// Reads a contactless card's UID with the PC/SC part 3 pseudo-APDU `FF CA 00 00 00` (the
+/// reader answers it for the card). Contact cards have no UID.
+pub fn read_uid(
+    channel: &mut dyn ApduChannel,
+    interface: CardInterface,
+    device: &str,
+) -> Result<Vec<u8>, DeviceError> {
+    let fail = || DeviceError::new(super::ErrorKind::Protocol, device, "read UID");
+    if interface != CardInterface::Contactless {
+        return Err(fail().with_detail("contact cards have no UID"));
+    }
+    let raw = channel.transmit(&[0xFF, 0xCA, 0x00, 0x00, 0x00])?;
+    let response = crate::iso7816::Response::parse(&raw).map_err(|e| fail().with_detail(e))?;
+    if !response.is_success() || response.data.is_empty() {
+        return Err(fail().with_detail(format!("reader answered {}", response.sw)));
+    }
+    Ok(response.data)
+}
