@@ -322,14 +322,17 @@ fn transmit_on(
     command: &[u8],
 ) -> Result<Vec<u8>, DeviceError> {
     match card.transmit(command, buffer) {
+        // No status word at all: vpcd (and some readers) report a card that vanished
+        // mid-command this way. Give the reader a moment to notice before deciding.
+        Ok([]) if card_gone_within(card, Duration::from_secs(1)) => {
+            Err(DeviceError::new(ErrorKind::Removed, device, "transmit APDU")
+                .with_detail("card removed during the command (no answer)"))
+        }
         Ok(response) => Ok(response.to_vec()),
         Err(e) => {
             // A card pulled mid-APDU often surfaces as a generic transmit failure; ask the
             // reader whether the card is still there.
-            let gone = match card.status2_owned() {
-                Err(_) => true,
-                Ok(status) => !status.status().contains(pcsc::Status::PRESENT),
-            };
+            let gone = card_gone_within(card, Duration::ZERO);
             if gone && !matches!(e, pcsc::Error::NoService | pcsc::Error::ServiceStopped) {
                 Err(DeviceError::new(ErrorKind::Removed, device, "transmit APDU")
                     .with_detail(format!("card removed during the command ({e})")))
@@ -337,6 +340,21 @@ fn transmit_on(
                 Err(device_error(device, "transmit APDU", e))
             }
         }
+    }
+}
+
+/// Whether the reader reports the card gone, polling for up to `grace`.
+fn card_gone_within(card: &Card, grace: Duration) -> bool {
+    let deadline = std::time::Instant::now() + grace;
+    loop {
+        let gone = match card.status2_owned() {
+            Err(_) => true,
+            Ok(status) => !status.status().contains(pcsc::Status::PRESENT),
+        };
+        if gone || std::time::Instant::now() >= deadline {
+            return gone;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -1,0 +1,111 @@
+//! The real pcscd for end-to-end tests.
+//!
+//! There is one pcscd per machine (its socket is `/run/pcscd/pcscd.comm`; the daemon ignores
+//! `PCSCLITE_CSOCK_NAME`) and one pair of vpcd ports (35963/35964), so tests that use them
+//! must not overlap, not even across test binaries or other checkouts running at the same
+//! time. [`PcscdGuard`] therefore holds an exclusive lock file for the test's duration,
+//! starts pcscd only when none is running, and stops only the pcscd it started (before it
+//! lets go of the lock, so the next test never sees a daemon that is about to die).
+
+use std::fs::File;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+/// Where the pcsc-lite client looks for the daemon (the env override is honoured by the
+/// client library only).
+pub fn socket_path() -> PathBuf {
+    std::env::var_os("PCSCLITE_CSOCK_NAME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/run/pcscd/pcscd.comm"))
+}
+
+/// Whether a daemon answers on `path`.
+pub fn is_listening(path: &Path) -> bool {
+    UnixStream::connect(path).is_ok()
+}
+
+const LOCK_PATH: &str = "/tmp/pos-pcscd-vpcd.lock";
+
+/// Serialises the tests of one process (the file lock alone would too, but a mutex gives a
+/// clearer picture in a debugger).
+static IN_PROCESS: Mutex<()> = Mutex::new(());
+
+/// Exclusive use of pcscd and the vpcd ports for one test.
+#[derive(Debug)]
+pub struct PcscdGuard {
+    started: Option<Child>,
+    _lock: File,
+    _in_process: MutexGuard<'static, ()>,
+}
+
+impl PcscdGuard {
+    /// Takes the lock, then makes sure pcscd runs (starting it if needed).
+    pub fn acquire() -> anyhow::Result<Self> {
+        let in_process = IN_PROCESS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(LOCK_PATH)
+            .with_context(|| format!("opening {LOCK_PATH}"))?;
+        lock.lock().with_context(|| format!("locking {LOCK_PATH}"))?;
+        let mut guard = Self { started: None, _lock: lock, _in_process: in_process };
+        let socket = PathBuf::from("/run/pcscd/pcscd.comm");
+        if !is_listening(&socket) {
+            guard.started = Some(start_pcscd(&socket)?);
+        }
+        Ok(guard)
+    }
+
+    /// Whether this guard started the daemon (and so may stop and restart it).
+    pub fn started_pcscd(&self) -> bool {
+        self.started.is_some()
+    }
+}
+
+fn start_pcscd(socket: &Path) -> anyhow::Result<Child> {
+    let log = File::create(std::env::temp_dir().join("pos-tests-pcscd.log"))?;
+    let child = Command::new("pcscd")
+        .arg("--foreground")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .context("starting pcscd (is the pcscd package installed? scripts/setup-debian)")?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if is_listening(socket) {
+            return Ok(child);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    stop(child);
+    bail!("pcscd did not open {} within 10 s", socket.display())
+}
+
+/// Stops a pcscd this process started, by its pid, and waits for it to clean up.
+fn stop(mut child: Child) {
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+impl Drop for PcscdGuard {
+    fn drop(&mut self) {
+        if let Some(child) = self.started.take() {
+            stop(child);
+        }
+    }
+}
