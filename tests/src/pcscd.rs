@@ -109,3 +109,75 @@ impl Drop for PcscdGuard {
         }
     }
 }
+
+/// A Unix-socket relay in front of pcscd, for a client process whose `PCSCLITE_CSOCK_NAME`
+/// points at it. Stopping the relay looks to that client exactly like pcscd stopping
+/// (connections drop, the socket vanishes); starting it again looks like pcscd coming back,
+/// without touching the daemon other tests share.
+#[derive(Debug)]
+pub struct SocketRelay {
+    path: PathBuf,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    connections: std::sync::Arc<Mutex<Vec<UnixStream>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl SocketRelay {
+    pub fn start(path: &Path, upstream: &Path) -> anyhow::Result<Self> {
+        use std::os::unix::net::UnixListener;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let _ = std::fs::remove_file(path);
+        let listener = UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
+        listener.set_nonblocking(true)?;
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let connections = std::sync::Arc::new(Mutex::new(Vec::<UnixStream>::new()));
+        let (stop2, conns2, upstream) = (stop.clone(), connections.clone(), upstream.to_owned());
+        let thread = std::thread::spawn(move || {
+            while !stop2.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let _ = client.set_nonblocking(false);
+                let Ok(server) = UnixStream::connect(&upstream) else { continue };
+                let pipe = |mut from: UnixStream, mut to: UnixStream| {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                };
+                if let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) {
+                    let mut held = conns2.lock().unwrap_or_else(|p| p.into_inner());
+                    held.extend([client.try_clone(), server.try_clone()].into_iter().flatten());
+                    drop(held);
+                    pipe(client, s2);
+                    pipe(server, c2);
+                }
+            }
+        });
+        Ok(Self { path: path.to_owned(), stop, connections, thread: Some(thread) })
+    }
+
+    /// Drops every relayed connection and removes the socket.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let _ = std::fs::remove_file(&self.path);
+        let held = std::mem::take(&mut *self.connections.lock().unwrap_or_else(|p| p.into_inner()));
+        for stream in held {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+impl Drop for SocketRelay {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
