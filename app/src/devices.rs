@@ -77,11 +77,15 @@ pub fn card_reader_from_spec(
             Ok((Box::new(reader), Some(handle)))
         }
         Transport::Pcsc { reader } => {
-            let settings = PcscSettings { reader_filter: reader.clone() };
+            let settings = PcscSettings {
+                reader_filter: reader.clone(),
+            };
             Ok((Box::new(PcscReader::new(&spec.name, settings)), None))
         }
-        other => Err(DeviceError::new(ErrorKind::Config, &spec.name, "build card reader")
-            .with_detail(format!("a card reader cannot use transport {other}"))),
+        other => Err(
+            DeviceError::new(ErrorKind::Config, &spec.name, "build card reader")
+                .with_detail(format!("a card reader cannot use transport {other}")),
+        ),
     }
 }
 
@@ -139,9 +143,20 @@ fn list(registry: &DeviceRegistry, json: bool, out: &mut dyn Write) -> anyhow::R
         return Ok(());
     }
     for row in rows {
-        writeln!(out, "{:<12} {:<18} {:<22} {}", row.name, category_text(row.category), row.transport, row.state)?;
+        writeln!(
+            out,
+            "{:<12} {:<18} {:<22} {}",
+            row.name,
+            category_text(row.category),
+            row.transport,
+            row.state
+        )?;
         for reader in row.readers {
-            let card = if reader.card_present { "card present" } else { "empty" };
+            let card = if reader.card_present {
+                "card present"
+            } else {
+                "empty"
+            };
             writeln!(out, "  {:<40} {card}", reader.name)?;
         }
     }
@@ -174,7 +189,11 @@ fn watch(
     reader.open()?;
     let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
     let mut seen = 0;
-    writeln!(out, "watching {} ({}); Ctrl-C to stop", spec.name, spec.transport)?;
+    writeln!(
+        out,
+        "watching {} ({}); Ctrl-C to stop",
+        spec.name, spec.transport
+    )?;
     out.flush()?;
     while count.is_none_or(|c| seen < c) && deadline.is_none_or(|d| Instant::now() < d) {
         match reader.wait_event(Duration::from_millis(500)) {
@@ -204,7 +223,9 @@ fn watch(
 /// One tester command for a running virtual card.
 fn parse_control(line: &str) -> Result<Option<VpcdControl>, String> {
     let mut words = line.split_whitespace();
-    let Some(verb) = words.next() else { return Ok(None) };
+    let Some(verb) = words.next() else {
+        return Ok(None);
+    };
     let number = |w: Option<&str>| -> Result<u64, String> {
         w.ok_or_else(|| format!("{verb} needs a number"))?
             .parse()
@@ -233,7 +254,12 @@ pub fn run_sim(cmd: SimCmd, input: &mut dyn BufRead, out: &mut dyn Write) -> any
     let model = card_model_for_profile(&args.profile)?;
     let addr = vpcd_addr(args.reader);
     let card = VirtualCard::spawn(addr, model, !args.removed);
-    writeln!(out, "card {:?} on vpcd {addr} ({})", args.profile, if args.removed { "removed" } else { "inserted" })?;
+    writeln!(
+        out,
+        "card {:?} on vpcd {addr} ({})",
+        args.profile,
+        if args.removed { "removed" } else { "inserted" }
+    )?;
     out.flush()?;
     let mut line = String::new();
     loop {
@@ -269,7 +295,10 @@ mod tests {
     #[test]
     fn tester_commands_parse() {
         assert_eq!(parse_control("insert\n"), Ok(Some(VpcdControl::Insert)));
-        assert_eq!(parse_control("remove-after 3"), Ok(Some(VpcdControl::RemoveAfterApdus(3))));
+        assert_eq!(
+            parse_control("remove-after 3"),
+            Ok(Some(VpcdControl::RemoveAfterApdus(3)))
+        );
         assert_eq!(
             parse_control("slow 250"),
             Ok(Some(VpcdControl::Delay(Duration::from_millis(250))))
@@ -297,7 +326,10 @@ mod tests {
 
     #[test]
     fn bad_configuration_and_profiles_are_refused() {
-        let config = DevicesConfig { card_reader: "tcp:host:1".into(), ..Default::default() };
+        let config = DevicesConfig {
+            card_reader: "tcp:host:1".into(),
+            ..Default::default()
+        };
         assert!(run_devices(DevicesCmd::List, &config, false, &mut Vec::new()).is_err());
         assert!(card_model_for_profile("nope").is_err());
         assert!(card_model_for_profile("test-contactless").is_ok());

@@ -92,11 +92,14 @@ impl PcscReader {
     /// The context, establishing it again if pcscd went away (restart).
     fn context(&mut self, operation: &'static str) -> Result<&Context, DeviceError> {
         if self.life.state() == pos_hal::device::State::Closed {
-            return Err(DeviceError::new(ErrorKind::IllegalState, self.name(), operation));
+            return Err(DeviceError::new(
+                ErrorKind::IllegalState,
+                self.name(),
+                operation,
+            ));
         }
         if self.context.is_none() {
-            let context =
-                Context::establish(Scope::User).map_err(|e| self.fail(operation, e))?;
+            let context = Context::establish(Scope::User).map_err(|e| self.fail(operation, e))?;
             tracing::debug!(device = self.life.name(), "pcsc context established");
             self.context = Some(context);
             self.watched.clear();
@@ -140,8 +143,14 @@ impl PcscReader {
     fn prime(&mut self) -> Result<(), DeviceError> {
         let names = self.reader_names("wait for events")?;
         let mut watched = vec![ReaderState::new(pcsc::PNP_NOTIFICATION(), State::UNAWARE)];
-        watched.extend(names.into_iter().map(|n| ReaderState::new(n, State::UNAWARE)));
-        let result = self.context("wait for events")?.get_status_change(Duration::ZERO, &mut watched);
+        watched.extend(
+            names
+                .into_iter()
+                .map(|n| ReaderState::new(n, State::UNAWARE)),
+        );
+        let result = self
+            .context("wait for events")?
+            .get_status_change(Duration::ZERO, &mut watched);
         match result {
             Ok(()) | Err(pcsc::Error::Timeout) => {}
             Err(e) => {
@@ -175,7 +184,8 @@ impl PcscReader {
                     self.events.push_back(ReaderEvent::CardRemoved { reader });
                 } else if !was && is {
                     let atr = state.atr().to_vec();
-                    self.events.push_back(ReaderEvent::CardInserted { reader, atr });
+                    self.events
+                        .push_back(ReaderEvent::CardInserted { reader, atr });
                 }
             }
             state.sync_current_state();
@@ -188,17 +198,26 @@ impl PcscReader {
 
     fn rescan_readers(&mut self) -> Result<(), DeviceError> {
         let names = self.reader_names("wait for events")?;
-        let known: Vec<CString> =
-            self.watched.iter().skip(1).map(|s| s.name().to_owned()).collect();
+        let known: Vec<CString> = self
+            .watched
+            .iter()
+            .skip(1)
+            .map(|s| s.name().to_owned())
+            .collect();
         for gone in known.iter().filter(|k| !names.contains(k)) {
             let reader = gone.to_string_lossy().into_owned();
             self.events.push_back(ReaderEvent::ReaderRemoved { reader });
         }
-        self.watched.retain(|s| s.name() == pcsc::PNP_NOTIFICATION() || names.iter().any(|n| n.as_c_str() == s.name()));
+        self.watched.retain(|s| {
+            s.name() == pcsc::PNP_NOTIFICATION() || names.iter().any(|n| n.as_c_str() == s.name())
+        });
         for new in names.iter().filter(|n| !known.contains(n)) {
-            self.events.push_back(ReaderEvent::ReaderAdded { reader: new.to_string_lossy().into_owned() });
+            self.events.push_back(ReaderEvent::ReaderAdded {
+                reader: new.to_string_lossy().into_owned(),
+            });
             // UNAWARE: the next wait reports a card already in the new reader.
-            self.watched.push(ReaderState::new(new.clone(), State::UNAWARE));
+            self.watched
+                .push(ReaderState::new(new.clone(), State::UNAWARE));
         }
         Ok(())
     }
@@ -234,9 +253,13 @@ impl CardReader for PcscReader {
         if names.is_empty() {
             return Ok(Vec::new());
         }
-        let mut states: Vec<ReaderState> =
-            names.into_iter().map(|n| ReaderState::new(n, State::UNAWARE)).collect();
-        let result = self.context("list readers")?.get_status_change(Duration::ZERO, &mut states);
+        let mut states: Vec<ReaderState> = names
+            .into_iter()
+            .map(|n| ReaderState::new(n, State::UNAWARE))
+            .collect();
+        let result = self
+            .context("list readers")?
+            .get_status_change(Duration::ZERO, &mut states);
         if let Err(e) = result
             && e != pcsc::Error::Timeout
         {
@@ -260,7 +283,9 @@ impl CardReader for PcscReader {
             self.prime()?;
         }
         let mut watched = std::mem::take(&mut self.watched);
-        let result = self.context("wait for events")?.get_status_change(timeout, &mut watched);
+        let result = self
+            .context("wait for events")?
+            .get_status_change(timeout, &mut watched);
         self.watched = watched;
         match result {
             Ok(()) => self.collect_events()?,
@@ -281,7 +306,8 @@ impl CardReader for PcscReader {
                 .with_detail("reader name contains a NUL byte")
         })?;
         let connected =
-            self.context("power on")?.connect(&reader_name, ShareMode::Shared, Protocols::ANY);
+            self.context("power on")?
+                .connect(&reader_name, ShareMode::Shared, Protocols::ANY);
         let card = match connected {
             Ok(card) => card,
             Err(e) => {
@@ -325,8 +351,10 @@ fn transmit_on(
         // No status word at all: vpcd (and some readers) report a card that vanished
         // mid-command this way. Give the reader a moment to notice before deciding.
         Ok([]) if card_gone_within(card, Duration::from_secs(1)) => {
-            Err(DeviceError::new(ErrorKind::Removed, device, "transmit APDU")
-                .with_detail("card removed during the command (no answer)"))
+            Err(
+                DeviceError::new(ErrorKind::Removed, device, "transmit APDU")
+                    .with_detail("card removed during the command (no answer)"),
+            )
         }
         Ok(response) => Ok(response.to_vec()),
         Err(e) => {
@@ -334,8 +362,10 @@ fn transmit_on(
             // reader whether the card is still there.
             let gone = card_gone_within(card, Duration::ZERO);
             if gone && !matches!(e, pcsc::Error::NoService | pcsc::Error::ServiceStopped) {
-                Err(DeviceError::new(ErrorKind::Removed, device, "transmit APDU")
-                    .with_detail(format!("card removed during the command ({e})")))
+                Err(
+                    DeviceError::new(ErrorKind::Removed, device, "transmit APDU")
+                        .with_detail(format!("card removed during the command ({e})")),
+                )
             } else {
                 Err(device_error(device, "transmit APDU", e))
             }
@@ -361,7 +391,11 @@ fn card_gone_within(card: &Card, grace: Duration) -> bool {
 impl PcscSession {
     fn card(&self) -> Result<&Card, DeviceError> {
         self.card.as_ref().ok_or_else(|| {
-            DeviceError::new(ErrorKind::IllegalState, self.device.clone(), "transmit APDU")
+            DeviceError::new(
+                ErrorKind::IllegalState,
+                self.device.clone(),
+                "transmit APDU",
+            )
         })
     }
 }
@@ -387,7 +421,11 @@ impl CardSession for PcscSession {
 
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, DeviceError> {
         let card = self.card.as_ref().ok_or_else(|| {
-            DeviceError::new(ErrorKind::IllegalState, self.device.clone(), "transmit APDU")
+            DeviceError::new(
+                ErrorKind::IllegalState,
+                self.device.clone(),
+                "transmit APDU",
+            )
         })?;
         transmit_on(card, &mut self.buffer, &self.device, command)
     }
@@ -404,11 +442,20 @@ impl CardSession for PcscSession {
         self.card()?;
         let device = self.device.clone();
         let Some(card) = self.card.as_mut() else {
-            return Err(DeviceError::new(ErrorKind::IllegalState, device, "begin transaction"));
+            return Err(DeviceError::new(
+                ErrorKind::IllegalState,
+                device,
+                "begin transaction",
+            ));
         };
-        let transaction =
-            card.transaction().map_err(|e| device_error(&device, "begin transaction", e))?;
-        let mut channel = TransactionChannel { card: &transaction, buffer: &mut self.buffer, device: &device };
+        let transaction = card
+            .transaction()
+            .map_err(|e| device_error(&device, "begin transaction", e))?;
+        let mut channel = TransactionChannel {
+            card: &transaction,
+            buffer: &mut self.buffer,
+            device: &device,
+        };
         let outcome = work(&mut channel);
         if let Err((_, e)) = transaction.end(Disposition::LeaveCard) {
             // The card may be gone; the work's own error says more.
@@ -445,12 +492,14 @@ pub fn list_reader_names() -> Result<Vec<String>, DeviceError> {
     let context =
         Context::establish(Scope::User).map_err(|e| device_error("pcsc", "list readers", e))?;
     match context.list_readers_owned() {
-        Ok(names) => Ok(names.iter().map(|n| n.to_string_lossy().into_owned()).collect()),
+        Ok(names) => Ok(names
+            .iter()
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect()),
         Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
         Err(e) => Err(device_error("pcsc", "list readers", e)),
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -461,15 +510,30 @@ mod tests {
         let no_service = device_error("card_reader", "open", pcsc::Error::NoService);
         assert_eq!(no_service.kind(), ErrorKind::NoDevice);
         assert!(no_service.to_string().contains("pcscd is not running"));
-        assert_eq!(device_error("r", "x", pcsc::Error::RemovedCard).kind(), ErrorKind::Removed);
-        assert_eq!(device_error("r", "x", pcsc::Error::SharingViolation).kind(), ErrorKind::Busy);
-        assert_eq!(device_error("r", "x", pcsc::Error::UnresponsiveCard).kind(), ErrorKind::Timeout);
+        assert_eq!(
+            device_error("r", "x", pcsc::Error::RemovedCard).kind(),
+            ErrorKind::Removed
+        );
+        assert_eq!(
+            device_error("r", "x", pcsc::Error::SharingViolation).kind(),
+            ErrorKind::Busy
+        );
+        assert_eq!(
+            device_error("r", "x", pcsc::Error::UnresponsiveCard).kind(),
+            ErrorKind::Timeout
+        );
     }
 
     #[test]
     fn operations_before_open_are_refused() {
         let mut reader = PcscReader::new("card_reader", PcscSettings::default());
-        assert_eq!(reader.readers().unwrap_err().kind(), ErrorKind::IllegalState);
-        assert_eq!(reader.power_on("x").err().unwrap().kind(), ErrorKind::IllegalState);
+        assert_eq!(
+            reader.readers().unwrap_err().kind(),
+            ErrorKind::IllegalState
+        );
+        assert_eq!(
+            reader.power_on("x").err().unwrap().kind(),
+            ErrorKind::IllegalState
+        );
     }
 }

@@ -46,15 +46,22 @@ pub struct PcscdGuard {
 impl PcscdGuard {
     /// Takes the lock, then makes sure pcscd runs (starting it if needed).
     pub fn acquire() -> anyhow::Result<Self> {
-        let in_process = IN_PROCESS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let in_process = IN_PROCESS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let lock = File::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(LOCK_PATH)
             .with_context(|| format!("opening {LOCK_PATH}"))?;
-        lock.lock().with_context(|| format!("locking {LOCK_PATH}"))?;
-        let mut guard = Self { started: None, _lock: lock, _in_process: in_process };
+        lock.lock()
+            .with_context(|| format!("locking {LOCK_PATH}"))?;
+        let mut guard = Self {
+            started: None,
+            _lock: lock,
+            _in_process: in_process,
+        };
         let socket = PathBuf::from("/run/pcscd/pcscd.comm");
         if !is_listening(&socket) {
             guard.started = Some(start_pcscd(&socket)?);
@@ -90,7 +97,10 @@ fn start_pcscd(socket: &Path) -> anyhow::Result<Child> {
 
 /// Stops a pcscd this process started, by its pid, and waits for it to clean up.
 fn stop(mut child: Child) {
-    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
@@ -127,7 +137,8 @@ impl SocketRelay {
         use std::os::unix::net::UnixListener;
         use std::sync::atomic::{AtomicBool, Ordering};
         let _ = std::fs::remove_file(path);
-        let listener = UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
+        let listener =
+            UnixListener::bind(path).with_context(|| format!("binding {}", path.display()))?;
         listener.set_nonblocking(true)?;
         let stop = std::sync::Arc::new(AtomicBool::new(false));
         let connections = std::sync::Arc::new(Mutex::new(Vec::<UnixStream>::new()));
@@ -139,7 +150,9 @@ impl SocketRelay {
                     continue;
                 };
                 let _ = client.set_nonblocking(false);
-                let Ok(server) = UnixStream::connect(&upstream) else { continue };
+                let Ok(server) = UnixStream::connect(&upstream) else {
+                    continue;
+                };
                 let pipe = |mut from: UnixStream, mut to: UnixStream| {
                     std::thread::spawn(move || {
                         let _ = std::io::copy(&mut from, &mut to);
@@ -148,14 +161,23 @@ impl SocketRelay {
                 };
                 if let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) {
                     let mut held = conns2.lock().unwrap_or_else(|p| p.into_inner());
-                    held.extend([client.try_clone(), server.try_clone()].into_iter().flatten());
+                    held.extend(
+                        [client.try_clone(), server.try_clone()]
+                            .into_iter()
+                            .flatten(),
+                    );
                     drop(held);
                     pipe(client, s2);
                     pipe(server, c2);
                 }
             }
         });
-        Ok(Self { path: path.to_owned(), stop, connections, thread: Some(thread) })
+        Ok(Self {
+            path: path.to_owned(),
+            stop,
+            connections,
+            thread: Some(thread),
+        })
     }
 
     /// Drops every relayed connection and removes the socket.

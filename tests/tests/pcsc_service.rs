@@ -4,6 +4,9 @@
 //! different socket re-run this test binary as a child with the variable set (the child tests
 //! are `#[ignore]`d so they run only that way). Parallel tests keep using the real daemon.
 
+// A test fails by panicking; the helpers below are part of the tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,7 +23,13 @@ const CHILD_SOCKET_ENV: &str = "PCSCLITE_CSOCK_NAME";
 /// Runs the ignored test `name` of this binary in a child whose pcsc client uses `socket`.
 fn run_child(name: &str, socket: &Path) {
     let output = Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", name, "--nocapture", "--test-threads=1"])
+        .args([
+            "--ignored",
+            "--exact",
+            name,
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(CHILD_SOCKET_ENV, socket)
         .output()
         .unwrap();
@@ -33,7 +42,10 @@ fn run_child(name: &str, socket: &Path) {
 }
 
 fn private_dir(tag: &str) -> tempfile::TempDir {
-    tempfile::Builder::new().prefix(&format!("pos-pcsc-{tag}-")).tempdir().unwrap()
+    tempfile::Builder::new()
+        .prefix(&format!("pos-pcsc-{tag}-"))
+        .tempdir()
+        .unwrap()
 }
 
 #[test]
@@ -45,11 +57,17 @@ fn pcscd_absent_is_a_clear_no_device_error() {
 #[test]
 #[ignore = "run by pcscd_absent_is_a_clear_no_device_error with PCSCLITE_CSOCK_NAME set"]
 fn child_pcscd_absent() {
-    assert!(std::env::var_os(CHILD_SOCKET_ENV).is_some(), "run through the parent test");
+    assert!(
+        std::env::var_os(CHILD_SOCKET_ENV).is_some(),
+        "run through the parent test"
+    );
     let mut reader = PcscReader::new("card_reader", PcscSettings::default());
     let error = reader.open().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NoDevice);
-    assert_eq!(error.to_string(), "card_reader: device not present while open: pcscd is not running");
+    assert_eq!(
+        error.to_string(),
+        "card_reader: device not present while open: pcscd is not running"
+    );
     let error = pos_drivers::pcsc::list_reader_names().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::NoDevice);
 }
@@ -65,7 +83,10 @@ fn reader_reconnects_after_pcscd_goes_away_and_returns() {
 #[ignore = "run by reader_reconnects_after_pcscd_goes_away_and_returns with PCSCLITE_CSOCK_NAME set"]
 fn child_reconnects() {
     let socket = socket_path();
-    assert!(std::env::var_os(CHILD_SOCKET_ENV).is_some(), "run through the parent test");
+    assert!(
+        std::env::var_os(CHILD_SOCKET_ENV).is_some(),
+        "run through the parent test"
+    );
     let upstream = PathBuf::from("/run/pcscd/pcscd.comm");
     let relay = SocketRelay::start(&socket, &upstream).unwrap();
     let mut reader = PcscReader::new("card_reader", PcscSettings::default());
@@ -93,7 +114,12 @@ fn scriptor_selects_ppse_on_the_virtual_card() {
     let mut reader = PcscReader::new("card_reader", PcscSettings::default());
     reader.open().unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !reader.readers().unwrap().iter().any(|r| r.name == READER0 && r.card_present) {
+    while !reader
+        .readers()
+        .unwrap()
+        .iter()
+        .any(|r| r.name == READER0 && r.card_present)
+    {
         assert!(Instant::now() < deadline, "card never appeared");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -109,11 +135,19 @@ fn scriptor_selects_ppse_on_the_virtual_card() {
     {
         use std::io::Write;
         let mut stdin = child.stdin.take().unwrap();
-        writeln!(stdin, "00 A4 04 00 0E 32 50 41 59 2E 53 59 53 2E 44 44 46 30 31 00").unwrap();
+        writeln!(
+            stdin,
+            "00 A4 04 00 0E 32 50 41 59 2E 53 59 53 2E 44 44 46 30 31 00"
+        )
+        .unwrap();
     }
     let output = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     // scriptor prints the answer 16 bytes a line, starting with "< ".
     let answer: Vec<&str> = stdout
         .lines()
@@ -123,6 +157,9 @@ fn scriptor_selects_ppse_on_the_virtual_card() {
     let answer = format!("< {}", answer.join(" "));
     // FCI template 6F, the PPSE name inside, then 90 00.
     assert!(answer.starts_with("< 6F "), "{stdout}");
-    assert!(answer.contains("32 50 41 59 2E 53 59 53 2E 44 44 46 30 31"), "{stdout}");
+    assert!(
+        answer.contains("32 50 41 59 2E 53 59 53 2E 44 44 46 30 31"),
+        "{stdout}"
+    );
     assert!(answer.contains("90 00 : Normal processing"), "{stdout}");
 }

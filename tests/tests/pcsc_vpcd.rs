@@ -2,6 +2,9 @@
 //! discovery, insert/remove events, APDU exchange with T=0 behaviour, a card pulled during a
 //! transaction, a malformed answer, a contactless card's UID.
 
+// A test fails by panicking; the helpers below are part of the tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use pos_drivers::pcsc::{PcscReader, PcscSettings};
@@ -20,7 +23,9 @@ const WAIT: Duration = Duration::from_secs(10);
 fn open_reader() -> PcscReader {
     let mut reader = PcscReader::new(
         "card_reader",
-        PcscSettings { reader_filter: "Virtual PCD".into() },
+        PcscSettings {
+            reader_filter: "Virtual PCD".into(),
+        },
     );
     reader.open_claim_enable().expect("pcscd reachable");
     reader
@@ -44,7 +49,10 @@ fn wait_presence(reader: &mut PcscReader, name: &str, present: bool) {
     let deadline = Instant::now() + WAIT;
     while Instant::now() < deadline {
         let readers = reader.readers().unwrap();
-        if readers.iter().any(|r| r.name == name && r.card_present == present) {
+        if readers
+            .iter()
+            .any(|r| r.name == name && r.card_present == present)
+        {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -60,13 +68,28 @@ fn t0_test_card() -> Box<dyn CardModel> {
 fn discovers_both_virtual_readers() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let mut reader = open_reader();
-    let names: Vec<String> = reader.readers().unwrap().into_iter().map(|r| r.name).collect();
+    let names: Vec<String> = reader
+        .readers()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     assert!(names.iter().any(|n| n == READER0), "readers: {names:?}");
     assert!(names.iter().any(|n| n == READER1), "readers: {names:?}");
 
-    let mut filtered = PcscReader::new("r", PcscSettings { reader_filter: "00 01".into() });
+    let mut filtered = PcscReader::new(
+        "r",
+        PcscSettings {
+            reader_filter: "00 01".into(),
+        },
+    );
     filtered.open().unwrap();
-    let only: Vec<String> = filtered.readers().unwrap().into_iter().map(|r| r.name).collect();
+    let only: Vec<String> = filtered
+        .readers()
+        .unwrap()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
     assert_eq!(only, [READER1]);
 }
 
@@ -79,19 +102,35 @@ fn insert_and_remove_produce_events() {
     assert_eq!(reader.wait_event(Duration::from_millis(10)).unwrap(), None);
 
     let card = VirtualCard::spawn(vpcd_addr(0), t0_test_card(), true);
-    let inserted = wait_for(&mut reader, |e| matches!(e, ReaderEvent::CardInserted { .. }));
+    let inserted = wait_for(&mut reader, |e| {
+        matches!(e, ReaderEvent::CardInserted { .. })
+    });
     assert_eq!(
         inserted,
-        ReaderEvent::CardInserted { reader: READER0.into(), atr: TestCard::contact().atr() }
+        ReaderEvent::CardInserted {
+            reader: READER0.into(),
+            atr: TestCard::contact().atr()
+        }
     );
     card.remove();
-    let removed = wait_for(&mut reader, |e| matches!(e, ReaderEvent::CardRemoved { .. }));
-    assert_eq!(removed, ReaderEvent::CardRemoved { reader: READER0.into() });
+    let removed = wait_for(&mut reader, |e| {
+        matches!(e, ReaderEvent::CardRemoved { .. })
+    });
+    assert_eq!(
+        removed,
+        ReaderEvent::CardRemoved {
+            reader: READER0.into()
+        }
+    );
 
     card.insert();
-    wait_for(&mut reader, |e| matches!(e, ReaderEvent::CardInserted { .. }));
+    wait_for(&mut reader, |e| {
+        matches!(e, ReaderEvent::CardInserted { .. })
+    });
     drop(card);
-    wait_for(&mut reader, |e| matches!(e, ReaderEvent::CardRemoved { .. }));
+    wait_for(&mut reader, |e| {
+        matches!(e, ReaderEvent::CardRemoved { .. })
+    });
 }
 
 #[test]
@@ -118,12 +157,15 @@ fn apdus_follow_t0_rules_through_pcscd() {
     let fci = transport.exchange(&select).unwrap();
     assert!(fci.is_success());
     assert_eq!(fci.data[0], 0x6F);
-    let record = transport.exchange(&Command::new(0x00, 0xB2, 0x01, 0x0C).with_le(256)).unwrap();
+    let record = transport
+        .exchange(&Command::new(0x00, 0xB2, 0x01, 0x0C).with_le(256))
+        .unwrap();
     assert_eq!(record.data.len(), 0x34);
     assert_eq!(record.data[0], 0x70);
-    let binary = transport.exchange(&Command::new(0x00, 0xB0, 0x00, 0x00).with_le(256)).unwrap();
+    let binary = transport
+        .exchange(&Command::new(0x00, 0xB0, 0x00, 0x00).with_le(256))
+        .unwrap();
     assert_eq!(binary.data.len(), 256);
-    drop(transport);
     drop(session);
     assert!(card.stats().apdus() >= 7);
 }
@@ -152,10 +194,16 @@ fn card_pulled_during_a_transaction_is_a_typed_error() {
     assert_eq!(error.kind(), ErrorKind::Removed, "{error}");
     // Later calls keep failing cleanly rather than hanging or panicking.
     let again = session.transmit(&[0x00, 0xA4, 0x04, 0x00]).unwrap_err();
-    assert!(matches!(again.kind(), ErrorKind::Removed | ErrorKind::NoDevice), "{again}");
+    assert!(
+        matches!(again.kind(), ErrorKind::Removed | ErrorKind::NoDevice),
+        "{again}"
+    );
     drop(session);
     wait_presence(&mut reader, READER0, false);
-    assert_eq!(reader.power_on(READER0).err().unwrap().kind(), ErrorKind::Removed);
+    assert_eq!(
+        reader.power_on(READER0).err().unwrap().kind(),
+        ErrorKind::Removed
+    );
 }
 
 #[test]
@@ -168,13 +216,23 @@ fn malformed_card_answer_is_a_typed_error() {
     card.control(VpcdControl::SendMalformed);
     std::thread::sleep(Duration::from_millis(50));
     let mut transport = Transport::new(&mut *session);
-    let error = transport.exchange(&Command::select_aid(TestCard::TEST_AID)).unwrap_err();
+    let error = transport
+        .exchange(&Command::select_aid(TestCard::TEST_AID))
+        .unwrap_err();
     assert!(
-        matches!(error, TransportError::Malformed(_) | TransportError::Link(_)),
+        matches!(
+            error,
+            TransportError::Malformed(_) | TransportError::Link(_)
+        ),
         "{error}"
     );
     // The card is still usable afterwards.
-    assert!(transport.exchange(&Command::select_aid(TestCard::TEST_AID)).unwrap().is_success());
+    assert!(
+        transport
+            .exchange(&Command::select_aid(TestCard::TEST_AID))
+            .unwrap()
+            .is_success()
+    );
 }
 
 #[test]
@@ -187,6 +245,8 @@ fn contactless_card_on_the_second_reader_has_a_uid() {
     assert_eq!(session.interface(), CardInterface::Contactless);
     assert_eq!(session.uid().unwrap(), TestCard::UID);
     let mut transport = Transport::new(&mut *session);
-    let ppse = transport.exchange(&Command::select_aid(TestCard::PPSE)).unwrap();
+    let ppse = transport
+        .exchange(&Command::select_aid(TestCard::PPSE))
+        .unwrap();
     assert!(ppse.is_success());
 }

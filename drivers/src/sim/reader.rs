@@ -19,12 +19,23 @@ use super::card::CardModel;
 
 /// What a tester can do to a simulated slot.
 pub enum SimControl {
-    Insert { slot: usize, card: Box<dyn CardModel> },
-    Remove { slot: usize },
+    Insert {
+        slot: usize,
+        card: Box<dyn CardModel>,
+    },
+    Remove {
+        slot: usize,
+    },
     /// Answer `n` more APDUs, then pull the card during the next one.
-    RemoveAfterApdus { slot: usize, n: usize },
+    RemoveAfterApdus {
+        slot: usize,
+        n: usize,
+    },
     /// A mute card never answers: transmit fails with [`ErrorKind::Timeout`].
-    Mute { slot: usize, mute: bool },
+    Mute {
+        slot: usize,
+        mute: bool,
+    },
 }
 
 impl fmt::Debug for SimControl {
@@ -78,7 +89,10 @@ impl fmt::Debug for SimReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SimReader")
             .field("state", &self.life.state())
-            .field("slots", &self.slots.iter().map(|s| &s.name).collect::<Vec<_>>())
+            .field(
+                "slots",
+                &self.slots.iter().map(|s| &s.name).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -95,8 +109,12 @@ impl SimReader {
                 mute: false,
             })
             .collect();
-        let reader =
-            Self { life: Lifecycle::new(name), slots, events: VecDeque::new(), controls: rx };
+        let reader = Self {
+            life: Lifecycle::new(name),
+            slots,
+            events: VecDeque::new(),
+            controls: rx,
+        };
         (reader, SimReaderHandle { tx })
     }
 
@@ -112,7 +130,10 @@ impl SimReader {
                     s.card = Some(card);
                     s.remove_after = None;
                     s.mute = false;
-                    self.events.push_back(ReaderEvent::CardInserted { reader: s.name.clone(), atr });
+                    self.events.push_back(ReaderEvent::CardInserted {
+                        reader: s.name.clone(),
+                        atr,
+                    });
                 }
             }
             SimControl::Remove { slot } => self.pull(slot),
@@ -133,7 +154,9 @@ impl SimReader {
         if let Some(s) = self.slots.get_mut(slot)
             && s.card.take().is_some()
         {
-            self.events.push_back(ReaderEvent::CardRemoved { reader: s.name.clone() });
+            self.events.push_back(ReaderEvent::CardRemoved {
+                reader: s.name.clone(),
+            });
         }
     }
 
@@ -147,7 +170,10 @@ impl SimReader {
         self.slots
             .iter()
             .position(|s| s.name == reader)
-            .ok_or_else(|| self.error(ErrorKind::NoDevice, "power on").with_detail(format!("no reader {reader:?}")))
+            .ok_or_else(|| {
+                self.error(ErrorKind::NoDevice, "power on")
+                    .with_detail(format!("no reader {reader:?}"))
+            })
     }
 
     /// One APDU to the card in `slot`, with the tester's removal and mute applied.
@@ -167,7 +193,8 @@ impl SimReader {
         };
         if pull_now {
             self.pull(slot);
-            return Err(self.error(ErrorKind::Removed, "transmit APDU")
+            return Err(self
+                .error(ErrorKind::Removed, "transmit APDU")
                 .with_detail("card removed during the command"));
         }
         if mute {
@@ -197,7 +224,10 @@ impl CardReader for SimReader {
         Ok(self
             .slots
             .iter()
-            .map(|s| ReaderInfo { name: s.name.clone(), card_present: s.card.is_some() })
+            .map(|s| ReaderInfo {
+                name: s.name.clone(),
+                card_present: s.card.is_some(),
+            })
             .collect())
     }
 
@@ -223,13 +253,21 @@ impl CardReader for SimReader {
         self.drain_controls();
         let slot = self.slot_index(reader)?;
         let Some(card) = self.slots[slot].card.as_mut() else {
-            return Err(self.error(ErrorKind::Removed, "power on").with_detail("no card in the reader"));
+            return Err(self
+                .error(ErrorKind::Removed, "power on")
+                .with_detail("no card in the reader"));
         };
         card.reset();
         let atr = card.atr();
         let interface = interface_from_atr(&atr);
         let reader = self.slots[slot].name.clone();
-        Ok(Box::new(SimSession { owner: self, slot, reader, atr, interface }))
+        Ok(Box::new(SimSession {
+            owner: self,
+            slot,
+            reader,
+            atr,
+            interface,
+        }))
     }
 }
 
@@ -295,11 +333,17 @@ mod tests {
     #[test]
     fn lifecycle_is_enforced() {
         let (mut reader, handle) = SimReader::new("card_reader", 1);
-        assert_eq!(reader.readers().unwrap_err().kind(), ErrorKind::IllegalState);
+        assert_eq!(
+            reader.readers().unwrap_err().kind(),
+            ErrorKind::IllegalState
+        );
         reader.open().unwrap();
         handle.insert(0, Box::new(TestCard::contact()));
-        assert_eq!(reader.readers().unwrap()[0].card_present, true);
-        assert_eq!(reader.power_on("Sim PCD 00 00").err().unwrap().kind(), ErrorKind::IllegalState);
+        assert!(reader.readers().unwrap()[0].card_present);
+        assert_eq!(
+            reader.power_on("Sim PCD 00 00").err().unwrap().kind(),
+            ErrorKind::IllegalState
+        );
     }
 
     #[test]
@@ -309,11 +353,15 @@ mod tests {
         let h = handle.clone();
         std::thread::spawn(move || h.insert(1, Box::new(TestCard::contact())));
         let ev = reader.wait_event(Duration::from_secs(5)).unwrap().unwrap();
-        assert!(matches!(ev, ReaderEvent::CardInserted { ref reader, ref atr } if reader == "Sim PCD 00 01" && atr[0] == 0x3B));
+        assert!(
+            matches!(ev, ReaderEvent::CardInserted { ref reader, ref atr } if reader == "Sim PCD 00 01" && atr[0] == 0x3B)
+        );
         handle.remove(1);
         assert_eq!(
             reader.wait_event(Duration::from_secs(5)).unwrap(),
-            Some(ReaderEvent::CardRemoved { reader: "Sim PCD 00 01".into() })
+            Some(ReaderEvent::CardRemoved {
+                reader: "Sim PCD 00 01".into()
+            })
         );
     }
 
@@ -324,10 +372,14 @@ mod tests {
         let mut session = reader.power_on("Sim PCD 00 00").unwrap();
         assert_eq!(session.interface(), CardInterface::Contact);
         assert_eq!(session.uid().unwrap_err().kind(), ErrorKind::Protocol);
-        let raw = session.transmit(&Command::select_aid(TestCard::TEST_AID).to_bytes().unwrap()).unwrap();
+        let raw = session
+            .transmit(&Command::select_aid(TestCard::TEST_AID).to_bytes().unwrap())
+            .unwrap();
         assert_eq!(raw[0], 0x61);
         let mut transport = Transport::new(&mut *session);
-        let fci = transport.exchange(&Command::select_aid(TestCard::TEST_AID)).unwrap();
+        let fci = transport
+            .exchange(&Command::select_aid(TestCard::TEST_AID))
+            .unwrap();
         assert!(fci.is_success());
     }
 
@@ -341,7 +393,8 @@ mod tests {
         let mut answers = Vec::new();
         session
             .exclusive(&mut |ch| {
-                answers.push(ch.transmit(&Command::select_aid(TestCard::PPSE).to_bytes().unwrap())?);
+                answers
+                    .push(ch.transmit(&Command::select_aid(TestCard::PPSE).to_bytes().unwrap())?);
                 Ok(())
             })
             .unwrap();
@@ -357,15 +410,33 @@ mod tests {
             let mut session = reader.power_on("Sim PCD 00 00").unwrap();
             let select = Command::select_aid(TestCard::TEST_AID).to_bytes().unwrap();
             session.transmit(&select).unwrap();
-            assert_eq!(session.transmit(&select).unwrap_err().kind(), ErrorKind::Removed);
+            assert_eq!(
+                session.transmit(&select).unwrap_err().kind(),
+                ErrorKind::Removed
+            );
         }
-        assert!(matches!(reader.wait_event(Duration::ZERO).unwrap(), Some(ReaderEvent::CardInserted { .. })));
-        assert!(matches!(reader.wait_event(Duration::ZERO).unwrap(), Some(ReaderEvent::CardRemoved { .. })));
+        assert!(matches!(
+            reader.wait_event(Duration::ZERO).unwrap(),
+            Some(ReaderEvent::CardInserted { .. })
+        ));
+        assert!(matches!(
+            reader.wait_event(Duration::ZERO).unwrap(),
+            Some(ReaderEvent::CardRemoved { .. })
+        ));
         handle.insert(0, Box::new(TestCard::contact()));
-        handle.send(SimControl::Mute { slot: 0, mute: true });
+        handle.send(SimControl::Mute {
+            slot: 0,
+            mute: true,
+        });
         let mut session = reader.power_on("Sim PCD 00 00").unwrap();
-        assert_eq!(session.transmit(&[0, 0xA4, 4, 0]).unwrap_err().kind(), ErrorKind::Timeout);
+        assert_eq!(
+            session.transmit(&[0, 0xA4, 4, 0]).unwrap_err().kind(),
+            ErrorKind::Timeout
+        );
         drop(session);
-        assert_eq!(reader.power_on("nope").err().unwrap().kind(), ErrorKind::NoDevice);
+        assert_eq!(
+            reader.power_on("nope").err().unwrap().kind(),
+            ErrorKind::NoDevice
+        );
     }
 }

@@ -24,13 +24,19 @@ pub struct T0Card {
 
 impl fmt::Debug for T0Card {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("T0Card").field("pending_len", &self.pending.len()).finish_non_exhaustive()
+        f.debug_struct("T0Card")
+            .field("pending_len", &self.pending.len())
+            .finish_non_exhaustive()
     }
 }
 
 impl T0Card {
     pub fn new(inner: Box<dyn CardModel>) -> Self {
-        Self { inner, pending: Vec::new(), pending_sw: [0x90, 0x00] }
+        Self {
+            inner,
+            pending: Vec::new(),
+            pending_sw: [0x90, 0x00],
+        }
     }
 
     /// Hands out up to `ne` pending bytes; `61xx` while more remain.
@@ -57,7 +63,11 @@ impl T0Card {
 
 /// A length as SW2 of `61xx`/`6Cxx`: `00` stands for 256 or more.
 fn len_byte(len: usize) -> u8 {
-    if len >= 256 { 0 } else { u8::try_from(len).unwrap_or(0) }
+    if len >= 256 {
+        0
+    } else {
+        u8::try_from(len).unwrap_or(0)
+    }
 }
 
 impl CardModel for T0Card {
@@ -153,7 +163,10 @@ mod tests {
         let answer = c.process_apdu(&[0x00, 0xB2, 0x01, 0x0C, 0x00]);
         assert_eq!(answer[0], 0x6C);
         let exact = c.process_apdu(&[0x00, 0xB2, 0x01, 0x0C, answer[1]]);
-        assert_eq!(Response::parse(&exact).unwrap().data.len(), usize::from(answer[1]));
+        assert_eq!(
+            Response::parse(&exact).unwrap().data.len(),
+            usize::from(answer[1])
+        );
         // GET RESPONSE asking for more than is pending is itself corrected with 6Cxx.
         c.process_apdu(&select);
         assert_eq!(c.process_apdu(&[0x00, 0xC0, 0x00, 0x00, 0x00])[0], 0x6C);
@@ -162,18 +175,27 @@ mod tests {
     #[test]
     fn the_transport_hides_t0_from_the_caller() {
         let mut t = Transport::new(Direct(card()));
-        let fci = t.exchange(&Command::select_aid(TestCard::TEST_AID)).unwrap();
+        let fci = t
+            .exchange(&Command::select_aid(TestCard::TEST_AID))
+            .unwrap();
         assert!(fci.is_success());
-        let all = t.exchange(&Command::new(0x00, 0xB0, 0x00, 0x00).with_le(256)).unwrap();
+        let all = t
+            .exchange(&Command::new(0x00, 0xB0, 0x00, 0x00).with_le(256))
+            .unwrap();
         assert_eq!(all.data.len(), 256);
-        let rec = t.exchange(&Command::new(0x00, 0xB2, 0x02, 0x0C).with_le(256)).unwrap();
+        let rec = t
+            .exchange(&Command::new(0x00, 0xB2, 0x02, 0x0C).with_le(256))
+            .unwrap();
         assert_eq!(rec.data[0], 0x70);
     }
 
     #[test]
     fn get_response_without_pending_data_is_refused() {
         let mut c = card();
-        assert_eq!(c.process_apdu(&[0x00, 0xC0, 0x00, 0x00, 0x10]), [0x69, 0x85]);
+        assert_eq!(
+            c.process_apdu(&[0x00, 0xC0, 0x00, 0x00, 0x10]),
+            [0x69, 0x85]
+        );
         assert_eq!(c.process_apdu(&[0x00]), [0x67, 0x00]);
     }
 }

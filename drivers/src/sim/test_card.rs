@@ -60,7 +60,12 @@ impl TestCard {
 
     /// A contact card with a T=0 ATR (TB1 TC1, 8 historical bytes, no TCK).
     pub fn contact() -> Self {
-        Self::with_atr(vec![0x3B, 0x68, 0x00, 0x00, 0x00, 0x73, 0xC8, 0x40, 0x00, 0x00, 0x90, 0x00], None)
+        Self::with_atr(
+            vec![
+                0x3B, 0x68, 0x00, 0x00, 0x00, 0x73, 0xC8, 0x40, 0x00, 0x00, 0x90, 0x00,
+            ],
+            None,
+        )
     }
 
     /// A contactless card with the PC/SC part 3 ATR a reader synthesises, and a UID.
@@ -77,8 +82,12 @@ impl TestCard {
         let records = (1..=3u8)
             .map(|n| ((1u8, n), tlv(&[0x70], &tlv(&[0x80], &[n; 0x30]))))
             .collect();
-        let test_app =
-            TestApp { aid: Self::TEST_AID.to_vec(), label: "POS TEST", binary, records };
+        let test_app = TestApp {
+            aid: Self::TEST_AID.to_vec(),
+            label: "POS TEST",
+            binary,
+            records,
+        };
         let directory = |aid: &[u8], label| TestApp {
             aid: aid.to_vec(),
             label,
@@ -90,7 +99,13 @@ impl TestCard {
             directory(Self::PSE, "PSE"),
             directory(Self::PPSE, "PPSE"),
         ];
-        Self { atr, uid, apps, selected: None, challenge_counter: 0 }
+        Self {
+            atr,
+            uid,
+            apps,
+            selected: None,
+            challenge_counter: 0,
+        }
     }
 
     fn select(&mut self, cmd: &Command) -> Vec<u8> {
@@ -108,7 +123,10 @@ impl TestCard {
             let entry = [tlv(&[0x4F], Self::TEST_AID), tlv(&[0x50], b"POS TEST")].concat();
             proprietary.extend(tlv(&[0xBF, 0x0C], &tlv(&[0x61], &entry)));
         }
-        let fci = tlv(&[0x6F], &[tlv(&[0x84], &app.aid), tlv(&[0xA5], &proprietary)].concat());
+        let fci = tlv(
+            &[0x6F],
+            &[tlv(&[0x84], &app.aid), tlv(&[0xA5], &proprietary)].concat(),
+        );
         [fci, SW_OK.to_vec()].concat()
     }
 
@@ -125,7 +143,11 @@ impl TestCard {
             return sw(0x6B00);
         }
         let end = (offset + ne).min(app.binary.len());
-        let status = if end - offset < ne { [0x62, 0x82] } else { SW_OK };
+        let status = if end - offset < ne {
+            [0x62, 0x82]
+        } else {
+            SW_OK
+        };
         [&app.binary[offset..end], &status[..]].concat()
     }
 
@@ -197,16 +219,32 @@ mod tests {
     #[test]
     fn selects_by_aid_and_reads() {
         let mut card = TestCard::contact();
-        assert_eq!(run(&mut card, Command::select_aid(b"\xA0\x00")).sw.to_u16(), 0x6A82);
-        assert_eq!(run(&mut card, Command::new(0, 0xB0, 0, 0).with_le(4)).sw.to_u16(), 0x6986);
+        assert_eq!(
+            run(&mut card, Command::select_aid(b"\xA0\x00")).sw.to_u16(),
+            0x6A82
+        );
+        assert_eq!(
+            run(&mut card, Command::new(0, 0xB0, 0, 0).with_le(4))
+                .sw
+                .to_u16(),
+            0x6986
+        );
         let fci = run(&mut card, Command::select_aid(TestCard::TEST_AID));
         assert!(fci.is_success());
         assert_eq!(&fci.data[4..12], TestCard::TEST_AID);
         let tail = run(&mut card, Command::new(0, 0xB0, 0x01, 0x00).with_le(256));
         assert_eq!(tail.data.len(), 300 - 256);
         assert_eq!(tail.sw.to_u16(), 0x6282);
-        assert_eq!(run(&mut card, Command::new(0, 0xB2, 4, 0x0C).with_le(256)).sw.to_u16(), 0x6A83);
-        assert_eq!(run(&mut card, Command::new(0, 0xB2, 3, 0x0C).with_le(256)).data[4], 3);
+        assert_eq!(
+            run(&mut card, Command::new(0, 0xB2, 4, 0x0C).with_le(256))
+                .sw
+                .to_u16(),
+            0x6A83
+        );
+        assert_eq!(
+            run(&mut card, Command::new(0, 0xB2, 3, 0x0C).with_le(256)).data[4],
+            3
+        );
     }
 
     #[test]
@@ -221,7 +259,10 @@ mod tests {
     #[test]
     fn uid_only_on_contactless_and_challenges_differ() {
         let uid_cmd = Command::new(0xFF, 0xCA, 0, 0).with_le(256);
-        assert_eq!(run(&mut TestCard::contactless(), uid_cmd.clone()).data, TestCard::UID);
+        assert_eq!(
+            run(&mut TestCard::contactless(), uid_cmd.clone()).data,
+            TestCard::UID
+        );
         assert_eq!(run(&mut TestCard::contact(), uid_cmd).sw.to_u16(), 0x6E00);
         let mut card = TestCard::contact();
         let a = run(&mut card, Command::new(0, 0x84, 0, 0).with_le(8)).data;

@@ -13,9 +13,9 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -96,7 +96,9 @@ pub struct VirtualCard {
 
 impl fmt::Debug for VirtualCard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VirtualCard").field("stats", &self.stats).finish_non_exhaustive()
+        f.debug_struct("VirtualCard")
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
     }
 }
 
@@ -297,7 +299,9 @@ impl Server {
 
     /// Reads what vpcd sent (up to one poll interval) and answers every complete message.
     fn serve_once(&mut self) -> Result<(), VpcdError> {
-        let Some(stream) = self.stream.as_mut() else { return Ok(()) };
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(());
+        };
         let mut buf = [0u8; 4096];
         let read = stream.read(&mut buf);
         // Linux drops QUICKACK after a while; re-arm it after each read.
@@ -313,7 +317,12 @@ impl Server {
                 // Controls sent before this command arrived apply to it.
                 self.drain_controls();
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 return Ok(());
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(()),
@@ -333,7 +342,9 @@ impl Server {
     }
 
     fn next_message(&mut self) -> Option<Vec<u8>> {
-        let [hi, lo, ..] = self.inbox[..] else { return None };
+        let [hi, lo, ..] = self.inbox[..] else {
+            return None;
+        };
         let len = usize::from(u16::from_be_bytes([hi, lo]));
         if self.inbox.len() < 2 + len {
             return None;
@@ -391,7 +402,9 @@ impl Server {
     }
 
     fn reply(&mut self, payload: &[u8]) -> Result<(), VpcdError> {
-        let Some(stream) = self.stream.as_mut() else { return Ok(()) };
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(());
+        };
         let Ok(len) = u16::try_from(payload.len()) else {
             tracing::warn!(len = payload.len(), "response too long for vpcd; dropped");
             return Ok(());
@@ -434,7 +447,11 @@ mod tests {
     #[test]
     fn speaks_the_vpcd_protocol() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let card = VirtualCard::spawn(listener.local_addr().unwrap(), Box::new(TestCard::contact()), true);
+        let card = VirtualCard::spawn(
+            listener.local_addr().unwrap(),
+            Box::new(TestCard::contact()),
+            true,
+        );
         let (mut vpcd, _) = listener.accept().unwrap();
         vpcd.write_all(&frame(&[CTRL_POWER_ON])).unwrap();
         vpcd.write_all(&frame(&[CTRL_ATR])).unwrap();
@@ -458,7 +475,11 @@ mod tests {
         vpcd.write_all(&frame(&select)).unwrap();
         let mut rest = Vec::new();
         vpcd.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-        assert_eq!(vpcd.read_to_end(&mut rest).unwrap(), 0, "pulled card closes the socket");
+        assert_eq!(
+            vpcd.read_to_end(&mut rest).unwrap(),
+            0,
+            "pulled card closes the socket"
+        );
         assert!(card.wait_connected(false, Duration::from_secs(1)));
 
         card.insert();
