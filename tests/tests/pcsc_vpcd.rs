@@ -250,3 +250,39 @@ fn contactless_card_on_the_second_reader_has_a_uid() {
         .unwrap();
     assert!(ppse.is_success());
 }
+
+#[test]
+fn mute_card_then_pulled_ends_the_blocked_command_with_removed() {
+    let _pcscd = PcscdGuard::acquire().unwrap();
+    let mut reader = open_reader();
+    let card = VirtualCard::spawn(vpcd_addr(0), Box::new(TestCard::contact()), true);
+    wait_presence(&mut reader, READER0, true);
+    let mut session = reader.power_on(READER0).unwrap();
+    card.control(VpcdControl::Mute(true));
+    // The cashier pulls the card the terminal waits on.
+    let puller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        card.remove();
+        card
+    });
+    let error = session.transmit(&Command::select_aid(TestCard::TEST_AID).to_bytes().unwrap());
+    let _card = puller.join().unwrap();
+    let error = error.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Removed, "{error}");
+}
+
+#[test]
+fn slow_card_still_answers_correctly() {
+    let _pcscd = PcscdGuard::acquire().unwrap();
+    let mut reader = open_reader();
+    let card = VirtualCard::spawn(vpcd_addr(0), t0_test_card(), true);
+    wait_presence(&mut reader, READER0, true);
+    card.control(VpcdControl::Delay(Duration::from_millis(150)));
+    let mut session = reader.power_on(READER0).unwrap();
+    let mut transport = Transport::new(&mut *session);
+    let fci = transport
+        .exchange(&Command::select_aid(TestCard::TEST_AID))
+        .unwrap();
+    assert!(fci.is_success());
+    assert_eq!(&fci.data[4..12], TestCard::TEST_AID);
+}

@@ -36,6 +36,11 @@ pub enum SimControl {
         slot: usize,
         mute: bool,
     },
+    /// Unplug the reader (its card goes with it) or plug it back in.
+    Plug {
+        slot: usize,
+        plugged: bool,
+    },
 }
 
 impl fmt::Debug for SimControl {
@@ -45,6 +50,7 @@ impl fmt::Debug for SimControl {
             SimControl::Remove { slot } => write!(f, "Remove {{ slot: {slot} }}"),
             SimControl::RemoveAfterApdus { slot, n } => write!(f, "RemoveAfterApdus({slot}, {n})"),
             SimControl::Mute { slot, mute } => write!(f, "Mute({slot}, {mute})"),
+            SimControl::Plug { slot, plugged } => write!(f, "Plug({slot}, {plugged})"),
         }
     }
 }
@@ -75,6 +81,7 @@ struct Slot {
     card: Option<Box<dyn CardModel>>,
     remove_after: Option<usize>,
     mute: bool,
+    plugged: bool,
 }
 
 /// The simulated reader. Slot names follow vpcd's (`Sim PCD 00 00`, `Sim PCD 00 01`, ...).
@@ -107,6 +114,7 @@ impl SimReader {
                 card: None,
                 remove_after: None,
                 mute: false,
+                plugged: true,
             })
             .collect();
         let reader = Self {
@@ -125,7 +133,7 @@ impl SimReader {
     fn apply(&mut self, control: SimControl) {
         match control {
             SimControl::Insert { slot, card } => {
-                if let Some(s) = self.slots.get_mut(slot) {
+                if let Some(s) = self.slots.get_mut(slot).filter(|s| s.plugged) {
                     let atr = card.atr();
                     s.card = Some(card);
                     s.remove_after = None;
@@ -147,6 +155,28 @@ impl SimReader {
                     s.mute = mute;
                 }
             }
+            SimControl::Plug { slot, plugged } => self.plug(slot, plugged),
+        }
+    }
+
+    fn plug(&mut self, slot: usize, plugged: bool) {
+        let Some(was) = self.slots.get(slot).map(|s| s.plugged) else {
+            return;
+        };
+        if was == plugged {
+            return;
+        }
+        if !plugged {
+            self.pull(slot);
+        }
+        if let Some(s) = self.slots.get_mut(slot) {
+            s.plugged = plugged;
+            let reader = s.name.clone();
+            self.events.push_back(if plugged {
+                ReaderEvent::ReaderAdded { reader }
+            } else {
+                ReaderEvent::ReaderRemoved { reader }
+            });
         }
     }
 
@@ -169,7 +199,7 @@ impl SimReader {
     fn slot_index(&self, reader: &str) -> Result<usize, DeviceError> {
         self.slots
             .iter()
-            .position(|s| s.name == reader)
+            .position(|s| s.plugged && s.name == reader)
             .ok_or_else(|| {
                 self.error(ErrorKind::NoDevice, "power on")
                     .with_detail(format!("no reader {reader:?}"))
@@ -224,6 +254,7 @@ impl CardReader for SimReader {
         Ok(self
             .slots
             .iter()
+            .filter(|s| s.plugged)
             .map(|s| ReaderInfo {
                 name: s.name.clone(),
                 card_present: s.card.is_some(),
@@ -362,6 +393,43 @@ mod tests {
             Some(ReaderEvent::CardRemoved {
                 reader: "Sim PCD 00 01".into()
             })
+        );
+    }
+
+    #[test]
+    fn unplugging_a_reader_reports_it_and_its_card() {
+        let (mut reader, handle) = enabled();
+        handle.insert(0, Box::new(TestCard::contact()));
+        handle.send(SimControl::Plug {
+            slot: 0,
+            plugged: false,
+        });
+        let events: Vec<_> =
+            std::iter::from_fn(|| reader.wait_event(Duration::ZERO).unwrap()).collect();
+        let name = "Sim PCD 00 00".to_owned();
+        assert_eq!(
+            events[1..],
+            [
+                ReaderEvent::CardRemoved {
+                    reader: name.clone()
+                },
+                ReaderEvent::ReaderRemoved {
+                    reader: name.clone()
+                }
+            ]
+        );
+        assert_eq!(reader.readers().unwrap().len(), 1);
+        assert_eq!(
+            reader.power_on(&name).err().unwrap().kind(),
+            ErrorKind::NoDevice
+        );
+        handle.send(SimControl::Plug {
+            slot: 0,
+            plugged: true,
+        });
+        assert_eq!(
+            reader.wait_event(Duration::ZERO).unwrap(),
+            Some(ReaderEvent::ReaderAdded { reader: name })
         );
     }
 
