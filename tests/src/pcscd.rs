@@ -66,12 +66,35 @@ impl PcscdGuard {
         if !is_listening(&socket) {
             guard.started = Some(start_pcscd(&socket)?);
         }
+        wait_until_readers_empty()?;
         Ok(guard)
     }
 
     /// Whether this guard started the daemon (and so may stop and restart it).
     pub fn started_pcscd(&self) -> bool {
         self.started.is_some()
+    }
+}
+
+/// Waits until pcscd has noticed that the previous test's cards are gone, so every test
+/// starts with empty vpcd readers.
+fn wait_until_readers_empty() -> anyhow::Result<()> {
+    use pos_hal::device::CardReader;
+    let settings = pos_drivers::pcsc::PcscSettings {
+        reader_filter: "Virtual PCD".into(),
+    };
+    let mut reader = pos_drivers::pcsc::PcscReader::new("harness", settings);
+    reader.open()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let readers = reader.readers()?;
+        if readers.iter().all(|r| !r.card_present) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("a card stayed in a vpcd reader: {readers:?} (another card server running?)");
+        }
+        std::thread::sleep(Duration::from_millis(25));
     }
 }
 
