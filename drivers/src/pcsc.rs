@@ -388,18 +388,6 @@ fn card_gone_within(card: &Card, grace: Duration) -> bool {
     }
 }
 
-impl PcscSession {
-    fn card(&self) -> Result<&Card, DeviceError> {
-        self.card.as_ref().ok_or_else(|| {
-            DeviceError::new(
-                ErrorKind::IllegalState,
-                self.device.clone(),
-                "transmit APDU",
-            )
-        })
-    }
-}
-
 impl ApduChannel for PcscSession {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, DeviceError> {
         CardSession::transmit(self, command)
@@ -439,7 +427,6 @@ impl CardSession for PcscSession {
         &mut self,
         work: &mut dyn FnMut(&mut dyn ApduChannel) -> Result<(), DeviceError>,
     ) -> Result<(), DeviceError> {
-        self.card()?;
         let device = self.device.clone();
         let Some(card) = self.card.as_mut() else {
             return Err(DeviceError::new(
