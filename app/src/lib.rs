@@ -7,6 +7,7 @@ pub mod config;
 pub mod devices;
 pub mod domain;
 pub mod payment;
+pub mod printing;
 pub mod services;
 pub mod store;
 pub mod sync;

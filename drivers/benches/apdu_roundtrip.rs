@@ -15,7 +15,7 @@ use pos_drivers::sim::reader::SimReader;
 use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::test_card::TestCard;
 use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
-use pos_hal::device::CardReader;
+use pos_hal::device::{CardReader, UposDevice};
 use pos_hal::iso7816::{Command, Transport};
 
 fn select() -> Vec<u8> {
@@ -26,7 +26,7 @@ fn select() -> Vec<u8> {
 
 fn in_process(c: &mut Criterion) {
     let (mut reader, handle) = SimReader::new("bench", 1);
-    if reader.open_claim_enable().is_err() {
+    if reader.start(Duration::ZERO).is_err() {
         return;
     }
     handle.insert(0, Box::new(T0Card::new(Box::new(TestCard::contact()))));
@@ -67,7 +67,7 @@ fn through_pcscd(c: &mut Criterion) {
             reader_filter: "Virtual PCD 00 00".into(),
         },
     );
-    if reader.open_claim_enable().is_err() {
+    if reader.start(Duration::ZERO).is_err() {
         return;
     }
     let deadline = Instant::now() + Duration::from_secs(10);

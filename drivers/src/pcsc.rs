@@ -14,7 +14,7 @@ use pcsc::{Card, Context, Disposition, Protocols, ReaderState, Scope, ShareMode,
 use pos_hal::device::card_reader::{interface_from_atr, read_uid};
 use pos_hal::device::{
     ApduChannel, CardInterface, CardReader, CardSession, DeviceError, ErrorKind, Lifecycle,
-    ReaderEvent, ReaderInfo,
+    ReaderEvent, ReaderInfo, State as DeviceState, UposDevice,
 };
 
 /// Settings for one PC/SC card-reader device.
@@ -81,7 +81,7 @@ impl PcscReader {
         }
     }
 
-    fn name(&self) -> String {
+    fn device_name(&self) -> String {
         self.life.name().to_owned()
     }
 
@@ -91,10 +91,10 @@ impl PcscReader {
 
     /// The context, establishing it again if pcscd went away (restart).
     fn context(&mut self, operation: &'static str) -> Result<&Context, DeviceError> {
-        if self.life.state() == pos_hal::device::State::Closed {
+        if self.life.state() == DeviceState::Closed {
             return Err(DeviceError::new(
                 ErrorKind::IllegalState,
-                self.name(),
+                self.device_name(),
                 operation,
             ));
         }
@@ -106,7 +106,7 @@ impl PcscReader {
         }
         self.context
             .as_ref()
-            .ok_or_else(|| DeviceError::new(ErrorKind::NoDevice, self.name(), operation))
+            .ok_or_else(|| DeviceError::new(ErrorKind::NoDevice, self.device_name(), operation))
     }
 
     /// Forgets the context after an error that means pcscd is gone, so the next call
@@ -223,23 +223,34 @@ impl PcscReader {
     }
 }
 
-impl CardReader for PcscReader {
-    fn lifecycle(&self) -> &Lifecycle {
-        &self.life
+impl UposDevice for PcscReader {
+    fn name(&self) -> &str {
+        self.life.name()
     }
-
-    fn lifecycle_mut(&mut self) -> &mut Lifecycle {
-        &mut self.life
+    fn state(&self) -> DeviceState {
+        self.life.state()
     }
-
-    /// Opening connects to pcscd: a missing daemon is reported here, not at first use.
     fn open(&mut self) -> Result<(), DeviceError> {
+        // Opening connects to pcscd: a missing daemon is reported here, not at first use.
         let context = Context::establish(Scope::User).map_err(|e| self.fail("open", e))?;
         self.life.open()?;
         self.context = Some(context);
         Ok(())
     }
-
+    /// pcscd and the simulator share readers between processes per transaction
+    /// ([`CardSession::exclusive`]), so claiming is bookkeeping only.
+    fn claim(&mut self, _timeout: Duration) -> Result<(), DeviceError> {
+        self.life.claim()
+    }
+    fn enable(&mut self) -> Result<(), DeviceError> {
+        self.life.enable()
+    }
+    fn disable(&mut self) -> Result<(), DeviceError> {
+        self.life.disable()
+    }
+    fn release(&mut self) -> Result<(), DeviceError> {
+        self.life.release()
+    }
     fn close(&mut self) -> Result<(), DeviceError> {
         self.life.close()?;
         self.context = None;
@@ -247,7 +258,9 @@ impl CardReader for PcscReader {
         self.events.clear();
         Ok(())
     }
+}
 
+impl CardReader for PcscReader {
     fn readers(&mut self) -> Result<Vec<ReaderInfo>, DeviceError> {
         let names = self.reader_names("list readers")?;
         if names.is_empty() {
@@ -300,7 +313,7 @@ impl CardReader for PcscReader {
 
     fn power_on(&mut self, reader: &str) -> Result<Box<dyn CardSession + '_>, DeviceError> {
         self.life.require_enabled("power on")?;
-        let device = self.name();
+        let device = self.device_name();
         let reader_name = CString::new(reader).map_err(|_| {
             DeviceError::new(ErrorKind::Config, device.clone(), "power on")
                 .with_detail("reader name contains a NUL byte")

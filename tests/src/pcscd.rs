@@ -79,7 +79,7 @@ impl PcscdGuard {
 /// Waits until pcscd has noticed that the previous test's cards are gone, so every test
 /// starts with empty vpcd readers.
 fn wait_until_readers_empty() -> anyhow::Result<()> {
-    use pos_hal::device::CardReader;
+    use pos_hal::device::{CardReader, UposDevice};
     let settings = pos_drivers::pcsc::PcscSettings {
         reader_filter: "Virtual PCD".into(),
     };

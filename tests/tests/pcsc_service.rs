@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use pos_drivers::pcsc::{PcscReader, PcscSettings};
 use pos_drivers::sim::test_card::TestCard;
 use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
-use pos_hal::device::{CardReader, ErrorKind};
+use pos_hal::device::{CardReader, ErrorKind, UposDevice};
 use pos_tests::pcscd::{PcscdGuard, SocketRelay, socket_path};
 
 const READER0: &str = "Virtual PCD 00 00";
@@ -90,7 +90,7 @@ fn child_reconnects() {
     let upstream = PathBuf::from("/run/pcscd/pcscd.comm");
     let relay = SocketRelay::start(&socket, &upstream).unwrap();
     let mut reader = PcscReader::new("card_reader", PcscSettings::default());
-    reader.open_claim_enable().unwrap();
+    reader.start(Duration::ZERO).unwrap();
     assert!(reader.readers().unwrap().iter().any(|r| r.name == READER0));
     assert_eq!(reader.wait_event(Duration::from_millis(10)).unwrap(), None);
 

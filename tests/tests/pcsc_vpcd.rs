@@ -12,7 +12,7 @@ use pos_drivers::sim::card::CardModel;
 use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::test_card::TestCard;
 use pos_drivers::sim::vpcd::{VirtualCard, VpcdControl, vpcd_addr};
-use pos_hal::device::{CardInterface, CardReader, ErrorKind, ReaderEvent};
+use pos_hal::device::{CardInterface, CardReader, ErrorKind, ReaderEvent, UposDevice};
 use pos_hal::iso7816::{Command, Response, StatusWord, Transport, TransportError};
 use pos_tests::pcscd::PcscdGuard;
 
@@ -27,7 +27,7 @@ fn open_reader() -> PcscReader {
             reader_filter: "Virtual PCD".into(),
         },
     );
-    reader.open_claim_enable().expect("pcscd reachable");
+    reader.start(Duration::ZERO).expect("pcscd reachable");
     reader
 }
 

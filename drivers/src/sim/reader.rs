@@ -12,7 +12,7 @@ use std::time::Duration;
 use pos_hal::device::card_reader::{interface_from_atr, read_uid};
 use pos_hal::device::{
     ApduChannel, CardInterface, CardReader, CardSession, DeviceError, ErrorKind, Lifecycle,
-    ReaderEvent, ReaderInfo,
+    ReaderEvent, ReaderInfo, State, UposDevice,
 };
 
 use super::card::CardModel;
@@ -237,17 +237,38 @@ impl SimReader {
     }
 }
 
+impl UposDevice for SimReader {
+    fn name(&self) -> &str {
+        self.life.name()
+    }
+    fn state(&self) -> State {
+        self.life.state()
+    }
+    fn open(&mut self) -> Result<(), DeviceError> {
+        self.life.open()
+    }
+    /// pcscd and the simulator share readers between processes per transaction
+    /// ([`CardSession::exclusive`]), so claiming is bookkeeping only.
+    fn claim(&mut self, _timeout: Duration) -> Result<(), DeviceError> {
+        self.life.claim()
+    }
+    fn enable(&mut self) -> Result<(), DeviceError> {
+        self.life.enable()
+    }
+    fn disable(&mut self) -> Result<(), DeviceError> {
+        self.life.disable()
+    }
+    fn release(&mut self) -> Result<(), DeviceError> {
+        self.life.release()
+    }
+    fn close(&mut self) -> Result<(), DeviceError> {
+        self.life.close()
+    }
+}
+
 impl CardReader for SimReader {
-    fn lifecycle(&self) -> &Lifecycle {
-        &self.life
-    }
-
-    fn lifecycle_mut(&mut self) -> &mut Lifecycle {
-        &mut self.life
-    }
-
     fn readers(&mut self) -> Result<Vec<ReaderInfo>, DeviceError> {
-        if self.life.state() == pos_hal::device::State::Closed {
+        if self.life.state() == State::Closed {
             return Err(self.error(ErrorKind::IllegalState, "list readers"));
         }
         self.drain_controls();
@@ -263,7 +284,7 @@ impl CardReader for SimReader {
     }
 
     fn wait_event(&mut self, timeout: Duration) -> Result<Option<ReaderEvent>, DeviceError> {
-        if self.life.state() == pos_hal::device::State::Closed {
+        if self.life.state() == State::Closed {
             return Err(self.error(ErrorKind::IllegalState, "wait for events"));
         }
         self.drain_controls();
@@ -357,7 +378,7 @@ mod tests {
 
     fn enabled() -> (SimReader, SimReaderHandle) {
         let (mut reader, handle) = SimReader::new("card_reader", 2);
-        reader.open_claim_enable().unwrap();
+        reader.start(Duration::ZERO).unwrap();
         (reader, handle)
     }
 

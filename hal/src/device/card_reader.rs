@@ -9,7 +9,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::{DeviceError, Lifecycle, State};
+use super::{DeviceError, UposDevice};
 
 /// How the card talks to the reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -75,43 +75,9 @@ impl fmt::Display for ReaderEvent {
 
 /// A card-reader service: one or more slots behind one driver (pcscd, a simulator).
 ///
-/// The UnifiedPOS lifecycle applies: `open` → `claim` → `enable` before any card operation;
-/// drivers refuse calls out of order with [`super::ErrorKind::IllegalState`].
-pub trait CardReader: Send {
-    /// The driver's lifecycle tracker; the default lifecycle methods go through it.
-    fn lifecycle(&self) -> &Lifecycle;
-    fn lifecycle_mut(&mut self) -> &mut Lifecycle;
-
-    /// Opens the service (a driver connects to its daemon here).
-    fn open(&mut self) -> Result<(), DeviceError> {
-        self.lifecycle_mut().open()
-    }
-    fn claim(&mut self) -> Result<(), DeviceError> {
-        self.lifecycle_mut().claim()
-    }
-    fn enable(&mut self) -> Result<(), DeviceError> {
-        self.lifecycle_mut().enable()
-    }
-    fn disable(&mut self) -> Result<(), DeviceError> {
-        self.lifecycle_mut().disable()
-    }
-    fn release(&mut self) -> Result<(), DeviceError> {
-        self.lifecycle_mut().release()
-    }
-    fn close(&mut self) -> Result<(), DeviceError> {
-        self.lifecycle_mut().close()
-    }
-    fn state(&self) -> State {
-        self.lifecycle().state()
-    }
-
-    /// Convenience: open, claim and enable in one go.
-    fn open_claim_enable(&mut self) -> Result<(), DeviceError> {
-        self.open()?;
-        self.claim()?;
-        self.enable()
-    }
-
+/// The UnifiedPOS lifecycle of [`UposDevice`] applies: `open` → `claim` → `enable` before any
+/// card operation; drivers refuse calls out of order with [`super::ErrorKind::IllegalState`].
+pub trait CardReader: UposDevice + Send {
     /// The slots the service knows now (needs only `open`).
     fn readers(&mut self) -> Result<Vec<ReaderInfo>, DeviceError>;
 

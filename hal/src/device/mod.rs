@@ -6,9 +6,15 @@
 //! print on a printer it has not claimed.
 
 pub mod card_reader;
+pub mod display;
+pub mod drawer;
 mod error;
 mod lifecycle;
+pub mod msr;
+pub mod printer;
 pub mod registry;
+pub mod scanner;
+mod upos;
 
 pub use card_reader::{
     ApduChannel, CardInterface, CardReader, CardSession, ReaderEvent, ReaderInfo,
@@ -16,3 +22,4 @@ pub use card_reader::{
 pub use error::{DeviceError, ErrorKind};
 pub use lifecycle::{Lifecycle, PowerState, State};
 pub use registry::{DeviceCategory, DeviceRegistry, DeviceSpec, DevicesConfig, Transport};
+pub use upos::UposDevice;

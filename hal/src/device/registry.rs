@@ -34,7 +34,8 @@ impl DeviceCategory {
 }
 
 /// How a device is reached. Parsed from strings such as `sim`, `pcsc:Virtual PCD`,
-/// `tcp:192.168.1.50:9100`, `serial:/dev/ttyUSB0:19200`, `usb:04b8:0202`.
+/// `tcp:192.168.1.50:9100`, `serial:/dev/ttyUSB0:19200`, `usb:04b8:0202[,0519:0003...]`,
+/// `usb-hidpos:0c2e:0b61` (the same forms the printer, scanner and MSR code accepts).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "transport", rename_all = "snake_case")]
 pub enum Transport {
@@ -52,9 +53,13 @@ pub enum Transport {
         path: String,
         baud: u32,
     },
+    /// Any of these USB vendor:product ids (firmware modes change the product id).
     Usb {
-        vendor_id: u16,
-        product_id: u16,
+        ids: Vec<(u16, u16)>,
+    },
+    /// A scanner in USB HID POS mode (HID POS usage tables), any of these ids.
+    UsbHidPos {
+        ids: Vec<(u16, u16)>,
     },
 }
 
@@ -65,14 +70,18 @@ impl fmt::Display for Transport {
             Transport::Pcsc { reader } => write!(f, "pcsc:{reader}"),
             Transport::Tcp { host, port } => write!(f, "tcp:{host}:{port}"),
             Transport::Serial { path, baud } => write!(f, "serial:{path}:{baud}"),
-            Transport::Usb {
-                vendor_id,
-                product_id,
-            } => {
-                write!(f, "usb:{vendor_id:04x}:{product_id:04x}")
-            }
+            Transport::Usb { ids } => write!(f, "usb:{}", usb_ids_text(ids)),
+            Transport::UsbHidPos { ids } => write!(f, "usb-hidpos:{}", usb_ids_text(ids)),
         }
     }
+}
+
+fn usb_ids_text(ids: &[(u16, u16)]) -> String {
+    let parts: Vec<String> = ids
+        .iter()
+        .map(|(v, p)| format!("{v:04x}:{p:04x}"))
+        .collect();
+    parts.join(",")
 }
 
 /// A `[devices]` value that cannot name a transport.
@@ -148,17 +157,22 @@ impl Transport {
                     baud,
                 })
             }
-            "usb" => {
-                let (vid, pid) = rest
-                    .split_once(':')
-                    .ok_or_else(|| malformed("expected VID:PID"))?;
-                let hex16 = |s: &str| {
-                    u16::from_str_radix(s, 16)
-                        .map_err(|_| malformed("VID and PID are 4 hex digits"))
-                };
-                Ok(Transport::Usb {
-                    vendor_id: hex16(vid)?,
-                    product_id: hex16(pid)?,
+            "usb" | "usb-hidpos" => {
+                let mut ids = Vec::new();
+                for pair in rest.split(',') {
+                    let (vid, pid) = pair
+                        .split_once(':')
+                        .ok_or_else(|| malformed("expected VID:PID"))?;
+                    let hex16 = |s: &str| {
+                        u16::from_str_radix(s, 16)
+                            .map_err(|_| malformed("VID and PID are 4 hex digits"))
+                    };
+                    ids.push((hex16(vid)?, hex16(pid)?));
+                }
+                Ok(if scheme == "usb" {
+                    Transport::Usb { ids }
+                } else {
+                    Transport::UsbHidPos { ids }
                 })
             }
             _ => Err(RegistryError::UnknownTransport {
@@ -171,6 +185,7 @@ impl Transport {
     fn can_reach(&self, category: DeviceCategory) -> bool {
         match self {
             Transport::Sim | Transport::Usb { .. } | Transport::Serial { .. } => true,
+            Transport::UsbHidPos { .. } => category == DeviceCategory::BarcodeScanner,
             Transport::Pcsc { .. } => category == DeviceCategory::CardReader,
             Transport::Tcp { .. } => category == DeviceCategory::ReceiptPrinter,
         }
@@ -189,8 +204,11 @@ pub struct DeviceSpec {
 }
 
 /// The `[devices]` section of `pos.toml`. Every device defaults to its simulator.
+///
+/// Other keys of the section (the printer's paper width, flow control, ...) belong to the
+/// code that reads them and are ignored here.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct DevicesConfig {
     pub card_reader: String,
     pub printer: String,
@@ -299,10 +317,17 @@ mod tests {
         assert_eq!(
             Transport::parse("k", "usb:04b8:0202").unwrap(),
             Transport::Usb {
-                vendor_id: 0x04b8,
-                product_id: 0x0202
+                ids: vec![(0x04b8, 0x0202)]
             }
         );
+        let hidpos = Transport::parse("k", "usb-hidpos:0c2e:0b61,05e0:1200").unwrap();
+        assert_eq!(
+            hidpos,
+            Transport::UsbHidPos {
+                ids: vec![(0x0c2e, 0x0b61), (0x05e0, 0x1200)]
+            }
+        );
+        assert_eq!(hidpos.to_string(), "usb-hidpos:0c2e:0b61,05e0:1200");
     }
 
     #[test]
@@ -357,7 +382,8 @@ mod tests {
 
     #[test]
     fn config_section_deserializes_with_defaults() {
-        let config: DevicesConfig = toml_like(r#"{"card_reader":"pcsc:"}"#);
+        // The printer's own keys share the section and are ignored here.
+        let config: DevicesConfig = toml_like(r#"{"card_reader":"pcsc:","paper_mm":58}"#);
         assert_eq!(config.card_reader, "pcsc:");
         assert_eq!(config.printer, "sim");
     }
