@@ -286,3 +286,43 @@ fn slow_card_still_answers_correctly() {
     assert!(fci.is_success());
     assert_eq!(&fci.data[4..12], TestCard::TEST_AID);
 }
+
+#[test]
+fn exclusive_session_keeps_other_clients_out_until_it_ends() {
+    let _pcscd = PcscdGuard::acquire().unwrap();
+    let mut reader = open_reader();
+    let _card = VirtualCard::spawn(vpcd_addr(0), Box::new(TestCard::contact()), true);
+    wait_presence(&mut reader, READER0, true);
+    let mut session = reader.power_on(READER0).unwrap();
+    let select = Command::select_aid(TestCard::TEST_AID).to_bytes().unwrap();
+
+    let mut other_outcome = None;
+    let mut ended_at = None;
+    session
+        .exclusive(&mut |channel| {
+            channel.transmit(&select)?;
+            // Another application (its own pcsc context) tries to talk to the same card.
+            let other = std::thread::spawn(|| {
+                let mut other_reader = open_reader();
+                let mut other_session = other_reader.power_on(READER0)?;
+                let result = other_session.transmit(&[0x00, 0x84, 0x00, 0x00, 0x08]);
+                Ok::<_, pos_hal::device::DeviceError>((result, Instant::now()))
+            });
+            std::thread::sleep(Duration::from_millis(500));
+            channel.transmit(&select)?;
+            ended_at = Some(Instant::now());
+            other_outcome = Some(other);
+            Ok(())
+        })
+        .unwrap();
+    let ended_at = ended_at.unwrap();
+    match other_outcome.unwrap().join().unwrap() {
+        // Either pcscd made the other client wait for the end of our transaction ...
+        Ok((Ok(answer), answered_at)) => {
+            assert_eq!(answer[answer.len() - 2..], [0x90, 0x00]);
+            assert!(answered_at >= ended_at, "the other client got in during the transaction");
+        }
+        // ... or refused it as busy.
+        Ok((Err(error), _)) | Err(error) => assert_eq!(error.kind(), ErrorKind::Busy, "{error}"),
+    }
+}
