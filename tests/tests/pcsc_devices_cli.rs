@@ -82,3 +82,62 @@ fn watch_prints_insert_and_remove() {
     assert_eq!(events[0]["reader"], "Virtual PCD 00 00");
     assert_eq!(events[1]["event"], "card_removed");
 }
+
+#[test]
+fn sim_card_command_serves_the_card_and_obeys_the_tester() {
+    use pos_app::devices::{SimCardArgs, SimCmd, run_sim};
+    use pos_hal::device::{CardReader, UposDevice};
+    use std::io::Write;
+
+    let _pcscd = PcscdGuard::acquire().unwrap();
+    let (pipe_out, mut commands) = std::io::pipe().unwrap();
+    let server = std::thread::spawn(move || {
+        let args = SimCardArgs {
+            profile: "test".into(),
+            reader: 0,
+            removed: false,
+        };
+        let mut out = Vec::new();
+        run_sim(
+            SimCmd::Card(args),
+            &mut std::io::BufReader::new(pipe_out),
+            &mut out,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    });
+    let mut reader = pos_drivers::pcsc::PcscReader::new(
+        "card_reader",
+        pos_drivers::pcsc::PcscSettings {
+            reader_filter: "Virtual PCD 00 00".into(),
+        },
+    );
+    reader.start(Duration::ZERO).unwrap();
+    let mut present = |want: bool| {
+        for _ in 0..200 {
+            if reader.readers().unwrap()[0].card_present == want {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("card_present never became {want}");
+    };
+    present(true);
+    writeln!(commands, "remove").unwrap();
+    present(false);
+    writeln!(commands, "dance").unwrap();
+    writeln!(commands, "insert").unwrap();
+    present(true);
+    writeln!(commands, "quit").unwrap();
+    let transcript = server.join().unwrap();
+    assert!(
+        transcript.contains("on vpcd 127.0.0.1:35963 (inserted)"),
+        "{transcript}"
+    );
+    assert!(transcript.contains("ok Remove"), "{transcript}");
+    assert!(
+        transcript.contains("error: unknown command \"dance\""),
+        "{transcript}"
+    );
+    assert!(transcript.contains("ok Insert"), "{transcript}");
+}

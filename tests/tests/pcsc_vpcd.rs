@@ -320,7 +320,10 @@ fn exclusive_session_keeps_other_clients_out_until_it_ends() {
         // Either pcscd made the other client wait for the end of our transaction ...
         Ok((Ok(answer), answered_at)) => {
             assert_eq!(answer[answer.len() - 2..], [0x90, 0x00]);
-            assert!(answered_at >= ended_at, "the other client got in during the transaction");
+            assert!(
+                answered_at >= ended_at,
+                "the other client got in during the transaction"
+            );
         }
         // ... or refused it as busy.
         Ok((Err(error), _)) | Err(error) => assert_eq!(error.kind(), ErrorKind::Busy, "{error}"),
