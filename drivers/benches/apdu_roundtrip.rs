@@ -16,7 +16,7 @@ use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::test_card::TestCard;
 use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
 use pos_hal::device::{CardReader, UposDevice};
-use pos_hal::iso7816::{Command, Transport};
+use pos_hal::iso7816::{ApduTransport, Command};
 
 fn select() -> Vec<u8> {
     Command::select_aid(TestCard::TEST_AID)
@@ -36,7 +36,7 @@ fn in_process(c: &mut Criterion) {
     let command = select();
     let mut group = c.benchmark_group("sim_reader");
     group.bench_function("select_raw", |b| b.iter(|| session.transmit(&command)));
-    let mut transport = Transport::new(&mut *session);
+    let mut transport = ApduTransport::new(&mut *session);
     let cmd = Command::select_aid(TestCard::TEST_AID);
     group.bench_function("select_t0_transport", |b| {
         b.iter(|| transport.exchange(&cmd))

@@ -80,7 +80,7 @@ fn reader_reconnects_after_pcscd_goes_away_and_returns() {
 }
 
 #[test]
-#[ignore = "run by reader_reconnects_after_pcscd_goes_away_and_returns with PCSCLITE_CSOCK_NAME set"]
+#[ignore = "run by reader_reconnects_after_pcscd_goes_away_and_returns"]
 fn child_reconnects() {
     let socket = socket_path();
     assert!(

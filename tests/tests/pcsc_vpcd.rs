@@ -13,7 +13,7 @@ use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::test_card::TestCard;
 use pos_drivers::sim::vpcd::{VirtualCard, VpcdControl, vpcd_addr};
 use pos_hal::device::{CardInterface, CardReader, ErrorKind, ReaderEvent, UposDevice};
-use pos_hal::iso7816::{Command, Response, StatusWord, Transport, TransportError};
+use pos_hal::iso7816::{ApduTransport, Command, Response, StatusWord, TransportError};
 use pos_tests::pcscd::PcscdGuard;
 
 const READER0: &str = "Virtual PCD 00 00";
@@ -153,7 +153,7 @@ fn apdus_follow_t0_rules_through_pcscd() {
     assert_eq!(Response::parse(&raw).unwrap().sw, StatusWord::new(0x6C34));
 
     // Through the transport the caller sees complete answers.
-    let mut transport = Transport::new(&mut *session);
+    let mut transport = ApduTransport::new(&mut *session);
     let fci = transport.exchange(&select).unwrap();
     assert!(fci.is_success());
     assert_eq!(fci.data[0], 0x6F);
@@ -215,7 +215,7 @@ fn malformed_card_answer_is_a_typed_error() {
     let mut session = reader.power_on(READER0).unwrap();
     card.control(VpcdControl::SendMalformed);
     std::thread::sleep(Duration::from_millis(50));
-    let mut transport = Transport::new(&mut *session);
+    let mut transport = ApduTransport::new(&mut *session);
     let error = transport
         .exchange(&Command::select_aid(TestCard::TEST_AID))
         .unwrap_err();
@@ -244,7 +244,7 @@ fn contactless_card_on_the_second_reader_has_a_uid() {
     let mut session = reader.power_on(READER1).unwrap();
     assert_eq!(session.interface(), CardInterface::Contactless);
     assert_eq!(session.uid().unwrap(), TestCard::UID);
-    let mut transport = Transport::new(&mut *session);
+    let mut transport = ApduTransport::new(&mut *session);
     let ppse = transport
         .exchange(&Command::select_aid(TestCard::PPSE))
         .unwrap();
@@ -279,7 +279,7 @@ fn slow_card_still_answers_correctly() {
     wait_presence(&mut reader, READER0, true);
     card.control(VpcdControl::Delay(Duration::from_millis(150)));
     let mut session = reader.power_on(READER0).unwrap();
-    let mut transport = Transport::new(&mut *session);
+    let mut transport = ApduTransport::new(&mut *session);
     let fci = transport
         .exchange(&Command::select_aid(TestCard::TEST_AID))
         .unwrap();

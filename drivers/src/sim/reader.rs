@@ -374,7 +374,7 @@ mod tests {
     use super::*;
     use crate::sim::t0::T0Card;
     use crate::sim::test_card::TestCard;
-    use pos_hal::iso7816::{Command, Transport};
+    use pos_hal::iso7816::{ApduTransport, Command};
 
     fn enabled() -> (SimReader, SimReaderHandle) {
         let (mut reader, handle) = SimReader::new("card_reader", 2);
@@ -405,9 +405,11 @@ mod tests {
         let h = handle.clone();
         std::thread::spawn(move || h.insert(1, Box::new(TestCard::contact())));
         let ev = reader.wait_event(Duration::from_secs(5)).unwrap().unwrap();
-        assert!(
-            matches!(ev, ReaderEvent::CardInserted { ref reader, ref atr } if reader == "Sim PCD 00 01" && atr[0] == 0x3B)
-        );
+        let ReaderEvent::CardInserted { reader: slot, atr } = ev else {
+            panic!("expected an insert, got {ev:?}");
+        };
+        assert_eq!(slot, "Sim PCD 00 01");
+        assert_eq!(atr, TestCard::contact().atr());
         handle.remove(1);
         assert_eq!(
             reader.wait_event(Duration::from_secs(5)).unwrap(),
@@ -465,7 +467,7 @@ mod tests {
             .transmit(&Command::select_aid(TestCard::TEST_AID).to_bytes().unwrap())
             .unwrap();
         assert_eq!(raw[0], 0x61);
-        let mut transport = Transport::new(&mut *session);
+        let mut transport = ApduTransport::new(&mut *session);
         let fci = transport
             .exchange(&Command::select_aid(TestCard::TEST_AID))
             .unwrap();

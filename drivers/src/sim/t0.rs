@@ -127,7 +127,7 @@ impl CardModel for T0Card {
 mod tests {
     use super::*;
     use crate::sim::test_card::TestCard;
-    use pos_hal::iso7816::{Response, Transmit, Transport};
+    use pos_hal::iso7816::{ApduTransport, Response, Transmit};
 
     struct Direct(T0Card);
     impl Transmit for Direct {
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn the_transport_hides_t0_from_the_caller() {
-        let mut t = Transport::new(Direct(card()));
+        let mut t = ApduTransport::new(Direct(card()));
         let fci = t
             .exchange(&Command::select_aid(TestCard::TEST_AID))
             .unwrap();

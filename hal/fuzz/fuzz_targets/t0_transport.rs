@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pos_hal::iso7816::{Command, Transmit, Transport};
+use pos_hal::iso7816::{Command, Transmit, ApduTransport};
 
 #[derive(Debug)]
 struct Exhausted;
@@ -33,7 +33,7 @@ impl Transmit for Replay<'_> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let mut transport = Transport::new(Replay { data, sent: 0 }).with_max_rounds(50);
+    let mut transport = ApduTransport::new(Replay { data, sent: 0 }).with_max_rounds(50);
     let cmd = Command::new(0x80, 0xAE, 0x80, 0x00).with_data([0u8; 29]).with_le(256);
     let _ = transport.exchange(&cmd);
     assert!(transport.into_inner().sent <= 50);

@@ -98,7 +98,7 @@ pub trait CardSession {
 
     /// Sends one command APDU and returns the raw response APDU (data ‖ SW1 SW2). The T=0
     /// rules (`61xx`, `6Cxx`) are not applied here: wrap the session in
-    /// [`crate::iso7816::Transport`] for that.
+    /// [`crate::iso7816::ApduTransport`] for that.
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, DeviceError>;
 
     /// The contactless card's UID (PC/SC part 3 `FF CA 00 00 00`). Contact cards have none:

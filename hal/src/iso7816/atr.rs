@@ -252,7 +252,9 @@ mod tests {
         }
 
         #[test]
-        fn well_formed_contactless_atrs_parse(hist in proptest::collection::vec(any::<u8>(), 0..=15)) {
+        fn well_formed_contactless_atrs_parse(
+            hist in proptest::collection::vec(any::<u8>(), 0..=15)
+        ) {
             let k = u8::try_from(hist.len()).unwrap();
             let mut atr = vec![0x3B, 0x80 | k, 0x80, 0x01];
             atr.extend(&hist);

@@ -46,14 +46,14 @@ pub enum TransportError<E: std::error::Error + 'static> {
 
 /// Exchanges commands over `link`, applying the T=0 rules. Harmless for T=1 cards, which
 /// never answer `61xx`/`6Cxx`.
-pub struct Transport<T> {
+pub struct ApduTransport<T> {
     link: T,
     max_rounds: usize,
 }
 
-impl<T> fmt::Debug for Transport<T> {
+impl<T> fmt::Debug for ApduTransport<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Transport")
+        f.debug_struct("ApduTransport")
             .field("max_rounds", &self.max_rounds)
             .finish_non_exhaustive()
     }
@@ -63,7 +63,7 @@ impl<T> fmt::Debug for Transport<T> {
 const DEFAULT_MAX_ROUNDS: usize = 300;
 const MAX_DATA: usize = 65_536;
 
-impl<T: Transmit> Transport<T> {
+impl<T: Transmit> ApduTransport<T> {
     pub fn new(link: T) -> Self {
         Self {
             link,
@@ -85,7 +85,7 @@ impl<T: Transmit> Transport<T> {
         &mut self.link
     }
 
-    /// Parses raw command bytes, then [`Transport::exchange`]s them.
+    /// Parses raw command bytes, then [`ApduTransport::exchange`]s them.
     pub fn exchange_bytes(&mut self, command: &[u8]) -> Result<Response, TransportError<T::Error>> {
         let cmd = Command::parse(command).map_err(TransportError::Encode)?;
         self.exchange(&cmd)
@@ -217,7 +217,7 @@ mod tests {
         let fci = [0x6Fu8; 0x2E];
         let mut fci_sw = fci.to_vec();
         fci_sw.extend([0x90, 0x00]);
-        let mut t = Transport::new(Script::new(&[
+        let mut t = ApduTransport::new(Script::new(&[
             (SELECT_PSE, &[0x61, 0x2E]),
             (&[0x00, 0xC0, 0x00, 0x00, 0x2E], &fci_sw),
         ]));
@@ -233,7 +233,7 @@ mod tests {
         part1.extend([0x61, 0x10]);
         let mut part2 = vec![0x02; 16];
         part2.extend([0x90, 0x00]);
-        let mut t = Transport::new(Script::new(&[
+        let mut t = ApduTransport::new(Script::new(&[
             (SELECT_PSE, &[0x61, 0x00]),
             (&[0x00, 0xC0, 0x00, 0x00, 0x00], &part1),
             (&[0x00, 0xC0, 0x00, 0x00, 0x10], &part2),
@@ -248,7 +248,7 @@ mod tests {
         // READ RECORD with Le=00 -> 6C32 first, as emvpt's card does (payments.md §4.2).
         let mut record = vec![0x70; 0x32];
         record.extend([0x90, 0x00]);
-        let mut t = Transport::new(Script::new(&[
+        let mut t = ApduTransport::new(Script::new(&[
             (&[0x00, 0xB2, 0x01, 0x0C, 0x00], &[0x6C, 0x32]),
             (&[0x00, 0xB2, 0x01, 0x0C, 0x32], &record),
         ]));
@@ -266,7 +266,7 @@ mod tests {
             .with_data([0x11; 4])
             .with_le(256);
         let bytes = cmd.to_bytes().unwrap();
-        let mut t = Transport::new(Script::new(&[
+        let mut t = ApduTransport::new(Script::new(&[
             (&bytes, &[0x62, 0x83]),
             (&[0x00, 0xC0, 0x00, 0x00, 0x00], &[0x6C, 0x03]),
             (
@@ -285,7 +285,7 @@ mod tests {
             .with_data([0x24, 0x12])
             .with_le(256);
         let bytes = cmd.to_bytes().unwrap();
-        let mut t = Transport::new(Script::new(&[
+        let mut t = ApduTransport::new(Script::new(&[
             (&bytes, &[0x63, 0xC2]),
             (&[0x00, 0xC0, 0x00, 0x00, 0x00], &[0x6D, 0x00]),
         ]));
@@ -296,7 +296,7 @@ mod tests {
 
     #[test]
     fn case2_warning_is_returned_as_is() {
-        let mut t = Transport::new(Script::new(&[(
+        let mut t = ApduTransport::new(Script::new(&[(
             &[0x00, 0xB0, 0x00, 0x00, 0x04],
             &[0x62, 0x82],
         )]));
@@ -315,7 +315,7 @@ mod tests {
                 Ok(vec![0x61, 0x01, 0x61, 0x01][2..].to_vec())
             }
         }
-        let mut t = Transport::new(Forever).with_max_rounds(10);
+        let mut t = ApduTransport::new(Forever).with_max_rounds(10);
         let err = t
             .exchange(&Command::new(0, 0xCA, 0x9F, 0x36).with_le(256))
             .unwrap_err();
@@ -324,7 +324,7 @@ mod tests {
 
     #[test]
     fn malformed_and_link_errors_are_typed() {
-        let mut t = Transport::new(Script::new(&[(&[0x00, 0xCA, 0x9F, 0x36, 0x00], &[0x90])]));
+        let mut t = ApduTransport::new(Script::new(&[(&[0x00, 0xCA, 0x9F, 0x36, 0x00], &[0x90])]));
         let err = t
             .exchange(&Command::new(0, 0xCA, 0x9F, 0x36).with_le(256))
             .unwrap_err();
