@@ -3,3 +3,7 @@
 
 pub mod card;
 pub mod emv_card;
+pub mod reader;
+pub mod t0;
+pub mod test_card;
+pub mod vpcd;
