@@ -24,7 +24,12 @@ use pos_tests::pcscd::PcscdGuard;
 
 const READER0: &str = "Virtual PCD 00 00";
 
-fn transaction(session: &mut dyn CardSession, cfg: &Arc<TerminalConfig>, interface: Interface, amount: u64) -> Outcome {
+fn transaction(
+    session: &mut dyn CardSession,
+    cfg: &Arc<TerminalConfig>,
+    interface: Interface,
+    amount: u64,
+) -> Outcome {
     let params = TransactionParams {
         interface,
         amount,
@@ -44,10 +49,14 @@ fn transaction(session: &mut dyn CardSession, cfg: &Arc<TerminalConfig>, interfa
     let mut action = k.start();
     loop {
         let event = match action {
-            Action::SendApdu(c) => Event::CardResponse(transport.exchange_bytes(&c).expect("card").to_bytes()),
+            Action::SendApdu(c) => {
+                Event::CardResponse(transport.exchange_bytes(&c).expect("card").to_bytes())
+            }
             Action::AskPin(PinRequest::Online) => Event::Pin(PinEntry::OnlineBlock(vec![0xEE; 8])),
             Action::AskPin(_) => Event::Pin(PinEntry::Offline("1234".to_string().into())),
-            Action::GoOnline(r) => issuer.authorise(&r).map_or(Event::OnlineUnavailable, Event::Online),
+            Action::GoOnline(r) => issuer
+                .authorise(&r)
+                .map_or(Event::OnlineUnavailable, Event::Online),
             Action::ShowMessage(_) => Event::Acknowledged,
             Action::ChooseApplication(_) => Event::ApplicationChosen(0),
             Action::Done(o) => return *o,
@@ -59,7 +68,12 @@ fn transaction(session: &mut dyn CardSession, cfg: &Arc<TerminalConfig>, interfa
 fn wait_presence(reader: &mut PcscReader, present: bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
-        if reader.readers().unwrap().iter().any(|r| r.name == READER0 && r.card_present == present) {
+        if reader
+            .readers()
+            .unwrap()
+            .iter()
+            .any(|r| r.name == READER0 && r.card_present == present)
+        {
             return;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -70,17 +84,42 @@ fn wait_presence(reader: &mut PcscReader, present: bool) {
 fn bench(c: &mut Criterion) {
     let _pcscd = PcscdGuard::acquire().expect("pcscd");
     let capk = include_str!("../../assets/ca/capk.toml");
-    let aids = vec![AidConfig::new(&[0xA0, 0, 0, 0, 3]), AidConfig::new(&[0xA0, 0, 0, 0, 4])];
-    let cfg = Arc::new(TerminalConfig::new(aids, CaKeyTable::from_toml(capk).unwrap()));
-    let mut reader = PcscReader::new("bench", PcscSettings { reader_filter: "Virtual PCD".into() });
+    let aids = vec![
+        AidConfig::new(&[0xA0, 0, 0, 0, 3]),
+        AidConfig::new(&[0xA0, 0, 0, 0, 4]),
+    ];
+    let cfg = Arc::new(TerminalConfig::new(
+        aids,
+        CaKeyTable::from_toml(capk).unwrap(),
+    ));
+    let mut reader = PcscReader::new(
+        "bench",
+        PcscSettings {
+            reader_filter: "Virtual PCD".into(),
+        },
+    );
     reader.open_claim_enable().unwrap();
 
     for (label, profile, interface, amount) in [
-        ("pcscd_contact_visa_dda_online_pin_online", "visa_credit", Interface::Contact, 12_34),
-        ("pcscd_contactless_visa_qvsdc_fdda_offline", "visa_contactless", Interface::Contactless, 10_00),
+        (
+            "pcscd_contact_visa_dda_online_pin_online",
+            "visa_credit",
+            Interface::Contact,
+            12_34,
+        ),
+        (
+            "pcscd_contactless_visa_qvsdc_fdda_offline",
+            "visa_contactless",
+            Interface::Contactless,
+            10_00,
+        ),
     ] {
         wait_presence(&mut reader, false);
-        let card = VirtualCard::spawn(vpcd_addr(0), Box::new(T0Card::new(Box::new(EmvCard::builtin(profile).unwrap()))), true);
+        let card = VirtualCard::spawn(
+            vpcd_addr(0),
+            Box::new(T0Card::new(Box::new(EmvCard::builtin(profile).unwrap()))),
+            true,
+        );
         wait_presence(&mut reader, true);
         let mut session = reader.power_on(READER0).unwrap();
         let first = transaction(&mut *session, &cfg, interface, amount);
@@ -92,7 +131,9 @@ fn bench(c: &mut Criterion) {
             first.apdu_count,
             card.stats().apdus() - before
         );
-        c.bench_function(label, |b| b.iter(|| transaction(&mut *session, &cfg, interface, amount).decision));
+        c.bench_function(label, |b| {
+            b.iter(|| transaction(&mut *session, &cfg, interface, amount).decision)
+        });
         drop(session);
         drop(card);
     }
