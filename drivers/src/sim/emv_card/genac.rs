@@ -10,6 +10,10 @@ const CID_AAC: u8 = 0x00;
 const CID_TC: u8 = 0x40;
 const CID_ARQC: u8 = 0x80;
 
+fn lookup<'a>(dol: &Dol, data: &'a [u8], tag: Tag) -> Option<&'a [u8]> {
+    dol.split(data)?
+        .into_iter()
+        .find(|(t, _)| *t == tag)
         .map(|(_, v)| v)
 }
 
