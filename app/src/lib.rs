@@ -2,6 +2,7 @@
 //! application services; neither touches SQL or a driver directly.
 
 pub mod acquirer;
+pub mod card_emv;
 pub mod cli;
 pub mod config;
 pub mod devices;

@@ -10,10 +10,6 @@ const CID_AAC: u8 = 0x00;
 const CID_TC: u8 = 0x40;
 const CID_ARQC: u8 = 0x80;
 
-/// Card transaction qualifiers our contactless cards send: online PIN or signature when the
-/// terminal requires a CVM.
-const CTQ: [u8; 2] = [0xC0, 0x00];
-
 fn lookup<'a>(dol: &Dol, data: &'a [u8], tag: Tag) -> Option<&'a [u8]> {
     dol.split(data)?
         .into_iter()
@@ -96,7 +92,7 @@ impl EmvCard {
             Tlv::primitive(tags::AC, ac),
             Tlv::primitive(tags::CID, [cid]),
             Tlv::primitive(tags::ATC, atc),
-            Tlv::primitive(tags::CTQ, CTQ),
+            Tlv::primitive(tags::CTQ, app.ctq),
         ];
         if cid == CID_TC && matches!(app.oda, Oda::Dda | Oda::Cda) {
             let terminal: Vec<u8> = [tags::UN, tags::AMOUNT_AUTH, tags::TXN_CURRENCY]

@@ -556,3 +556,143 @@ fn field55_carries_the_acquirer_data_set() {
     assert!(pos_hal::tlv::find(&f55, tags::PAN).is_none());
     assert!(pos_hal::tlv::find(&f55, tags::TRACK2).is_none());
 }
+
+fn variant(name: &str, change: impl FnOnce(&mut Profile)) -> EmvCard {
+    let mut profile = Profile::builtin(name).unwrap();
+    change(&mut profile);
+    EmvCard::new(&profile).unwrap()
+}
+
+#[test]
+fn sda_card_is_authenticated_with_the_signed_static_data() {
+    let mut card = variant("visa_credit", |p| p.applications[0].aip = "5C00".into());
+    let mut profile = Profile::builtin("visa_credit").unwrap();
+    profile.applications[0].oda = "sda".into();
+    profile.applications[0].aip = "5C00".into(); // SDA, CVM, TRM, issuer authentication
+    let who = Cardholder {
+        pins: vec!["1234".into()],
+        choice: 0,
+    };
+    let mut sda = EmvCard::new(&profile).unwrap();
+    let r = transact(
+        &mut sda,
+        config(),
+        params(Interface::Contact, 100),
+        &who,
+        TestIssuer::default(),
+    );
+    assert!(is_set(&r.outcome.tvr, SDA_SELECTED));
+    assert!(
+        !is_set(&r.outcome.tvr, SDA_FAILED),
+        "{:02X?}",
+        r.outcome.tvr
+    );
+    assert!(is_set(&r.outcome.tsi, TSI_ODA_PERFORMED));
+    assert!(
+        r.t.apdus.iter().all(|(c, _)| c[1] != 0x88),
+        "no INTERNAL AUTHENTICATE for SDA"
+    );
+    // The same card claiming SDA without an SSAD on it fails SDA.
+    let r = transact(
+        &mut card,
+        config(),
+        params(Interface::Contact, 100),
+        &who,
+        TestIssuer::default(),
+    );
+    assert!(is_set(&r.outcome.tvr, SDA_FAILED));
+}
+
+#[test]
+fn plaintext_offline_pin() {
+    let mut card = variant("mc_debit", |p| {
+        p.applications[0].cvm_list = "00000000 00000000 4103 1E03".into()
+    });
+    let who = Cardholder {
+        pins: vec!["1234".into()],
+        choice: 0,
+    };
+    let r = transact(
+        &mut card,
+        config(),
+        params(Interface::Contact, 100),
+        &who,
+        TestIssuer::default(),
+    );
+    assert_eq!(
+        r.t.pin_requests,
+        vec![PinRequest::Offline {
+            tries_left: Some(3),
+            enciphered: false
+        }]
+    );
+    assert_eq!(r.outcome.cvm_results, [0x41, 0x03, 0x02]);
+    let verify = r.t.apdus.iter().find(|(c, _)| c[1] == 0x20).unwrap();
+    assert_eq!(verify.0[3], 0x80, "plaintext VERIFY P2");
+}
+
+#[test]
+fn cvm_amount_conditions_pick_no_cvm_under_x() {
+    // "No CVM if under X (10.00), else online PIN": 5.00 → no CVM; 20.00 → online PIN.
+    let list = "000003E8 00000000 1F06 0200".to_string();
+    let mut card = variant("visa_credit", |p| p.applications[0].cvm_list = list.clone());
+    let who = Cardholder {
+        pins: vec!["1234".into()],
+        choice: 0,
+    };
+    let small = transact(
+        &mut card,
+        config(),
+        params(Interface::Contact, 500),
+        &who,
+        TestIssuer::default(),
+    );
+    assert_eq!(small.outcome.cvm_results, [0x1F, 0x06, 0x02]);
+    assert!(small.t.pin_requests.is_empty());
+    let mut card = variant("visa_credit", |p| p.applications[0].cvm_list = list.clone());
+    let big = transact(
+        &mut card,
+        config(),
+        params(Interface::Contact, 2000),
+        &who,
+        TestIssuer::default(),
+    );
+    assert_eq!(big.outcome.cvm_results, [0x02, 0x00, 0x00]);
+}
+
+#[test]
+fn card_on_the_exception_file_is_flagged() {
+    let mut cfg = config();
+    cfg.exception_file.push("4761739001010119".into());
+    let mut card = EmvCard::builtin("visa_credit").unwrap();
+    let who = Cardholder {
+        pins: vec!["1234".into()],
+        choice: 0,
+    };
+    let r = transact(
+        &mut card,
+        cfg,
+        params(Interface::Contact, 100),
+        &who,
+        TestIssuer::default(),
+    );
+    assert!(is_set(&r.outcome.tvr, CARD_ON_EXCEPTION_FILE));
+}
+
+#[test]
+fn phone_wallet_consumer_device_cvm_needs_no_pin() {
+    let mut card = variant("visa_contactless", |p| {
+        p.applications[0].ctq = "0080".into()
+    });
+    let who = Cardholder::default();
+    let r = transact(
+        &mut card,
+        config(),
+        params(Interface::Contactless, 80_00),
+        &who,
+        TestIssuer::default(),
+    );
+    assert_eq!(r.outcome.cvm, CvmPerformed::ConsumerDevice);
+    assert!(r.t.pin_requests.is_empty());
+    assert_eq!(r.outcome.decision, Decision::ApprovedOnline);
+}

@@ -39,6 +39,7 @@ pub struct App {
     pub blocked: bool,
     pub always_online: bool,
     pub qvsdc: bool,
+    pub ctq: [u8; 2],
     pub track2: Vec<u8>,
     pub psn: u8,
 }
@@ -145,6 +146,7 @@ pub fn personalise(p: &AppProfile) -> Result<App, ProfileError> {
         blocked: p.blocked,
         always_online: p.always_online,
         qvsdc: p.qvsdc,
+        ctq: hex_n::<2>(&p.ctq, "ctq")?,
         track2,
         psn,
     })

@@ -100,6 +100,10 @@ pub struct AppProfile {
     /// Contactless qVSDC: GPO carries the cryptogram (Visa-like kernel path).
     #[serde(default)]
     pub qvsdc: bool,
+    /// Card transaction qualifiers (9F6C) for qVSDC: `C000` = online PIN or signature when a
+    /// CVM is required; `0080` = a phone that verified the cardholder itself (CDCVM).
+    #[serde(default = "default_ctq")]
+    pub ctq: String,
     /// Lower / upper consecutive offline limits (tags 9F14 / 9F23).
     #[serde(default)]
     pub lcol: u8,
@@ -113,6 +117,10 @@ fn default_serial() -> String {
 
 fn default_cert_expiry() -> String {
     "1249".into()
+}
+
+fn default_ctq() -> String {
+    "C000".into()
 }
 
 fn yes() -> bool {

@@ -14,6 +14,14 @@ pub(super) const AAC: u8 = 0x00;
 pub(super) const TC: u8 = 0x40;
 pub(super) const ARQC: u8 = 0x80;
 
+/// Data a contact (or EMV-mode contactless) card must provide (Book 3 7.2).
+pub(super) const CONTACT_MANDATORY: &[(Tag, &str)] = &[
+    (tags::EXPIRY, "5F24"),
+    (tags::PAN, "5A"),
+    (tags::CDOL1, "8C"),
+    (tags::CDOL2, "8D"),
+];
+
 fn rank(cid: u8) -> u8 {
     match cid & 0xC0 {
         ARQC => 2,
@@ -31,7 +39,7 @@ impl Session {
                 break;
             }
         }
-        self.read_application_data().await?;
+        self.read_application_data(CONTACT_MANDATORY).await?;
         self.offline_data_authentication().await?;
         self.processing_restrictions();
         self.cardholder_verification().await?;
@@ -90,7 +98,7 @@ impl Session {
     }
 
     /// Reads the AFL's records; keeps the ODA static data (Book 3 10.2).
-    pub(super) async fn read_application_data(&mut self) -> Step<()> {
+    pub(super) async fn read_application_data(&mut self, mandatory: &[(Tag, &str)]) -> Step<()> {
         let afl = self.card_value(tags::AFL).unwrap_or_default().to_vec();
         if !afl.len().is_multiple_of(4) {
             return Err(malformed("AFL length"));
@@ -133,12 +141,7 @@ impl Session {
                 self.store(inner);
             }
         }
-        for (tag, name) in [
-            (tags::EXPIRY, "5F24"),
-            (tags::PAN, "5A"),
-            (tags::CDOL1, "8C"),
-            (tags::CDOL2, "8D"),
-        ] {
+        for &(tag, name) in mandatory {
             if self.card_value(tag).is_none() {
                 return Err(self.missing(name));
             }
@@ -186,8 +189,8 @@ impl Session {
         if effective.is_some_and(|e| full_date(e) > today) {
             self.set(NOT_YET_EFFECTIVE);
         }
-        if let Some(pan) = self.card_value(tags::PAN) {
-            let digits = crate::tlv::bcd_digits(pan);
+        if let Some(pan) = self.pan() {
+            let digits = crate::tlv::bcd_digits(&pan);
             if self.cfg.exception_file.contains(&digits) {
                 self.set(CARD_ON_EXCEPTION_FILE);
             }
@@ -458,7 +461,7 @@ impl Session {
     pub(super) async fn go_online(&mut self) -> Step<(bool, Option<super::OnlineResponse>)> {
         let request = OnlineRequest {
             field55: self.field55(),
-            pan: SensitiveData::new(self.card_value(tags::PAN).unwrap_or_default().to_vec()),
+            pan: SensitiveData::new(self.pan().unwrap_or_default()),
             track2: self
                 .card_value(tags::TRACK2)
                 .map(|t| SensitiveData::new(t.to_vec())),

@@ -61,7 +61,8 @@ impl Session {
 
     /// Visa-like: the cryptogram came with the GPO answer.
     async fn qvsdc(&mut self) -> Step<Decision> {
-        self.read_application_data().await?;
+        // qVSDC cards carry track 2 equivalent data; PAN, expiry and CDOLs are optional.
+        self.read_application_data(&[(tags::TRACK2, "57")]).await?;
         self.remove_card().await?;
         self.processing_restrictions();
         let cid = self
@@ -150,7 +151,8 @@ impl Session {
 
     /// Mastercard-like EMV mode: contact steps, contactless limits, one GENERATE AC with CDA.
     async fn emv_mode(&mut self) -> Step<Decision> {
-        self.read_application_data().await?;
+        self.read_application_data(super::contact::CONTACT_MANDATORY)
+            .await?;
         self.offline_data_authentication().await?;
         self.processing_restrictions();
         let floor = self.aid_cfg.as_ref().map_or(0, |a| a.cl_floor_limit);

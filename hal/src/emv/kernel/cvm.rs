@@ -181,7 +181,8 @@ impl Session {
         } else {
             None
         };
-        loop {
+        // Bounded even if a card keeps answering "wrong PIN, tries left".
+        for _ in 0..16 {
             let request = PinRequest::Offline {
                 tries_left,
                 enciphered,
@@ -238,6 +239,7 @@ impl Session {
                 _ => return Ok(false),
             }
         }
+        Ok(false)
     }
 }
 

@@ -105,8 +105,8 @@ impl Session {
             }
         };
         let remainder = self.card_value(tags::ISSUER_REMAINDER).unwrap_or_default();
-        let pan = self.card_value(tags::PAN).unwrap_or_default();
-        let issuer = recover_issuer_key(&ca.key, cert, remainder, exp, pan, self.p.date)
+        let pan = self.pan().unwrap_or_default();
+        let issuer = recover_issuer_key(&ca.key, cert, remainder, exp, &pan, self.p.date)
             .map_err(|e| format!("issuer certificate: {e}"))?;
         if self.cfg.ca.is_revoked(rid, index, issuer.serial) {
             return Err("issuer certificate revoked".into());
@@ -130,13 +130,13 @@ impl Session {
             }
         };
         let remainder = self.card_value(tags::ICC_REMAINDER).unwrap_or_default();
-        let pan = self.card_value(tags::PAN).unwrap_or_default();
+        let pan = self.pan().unwrap_or_default();
         recover_icc_key(
             &issuer,
             cert,
             remainder,
             exp,
-            pan,
+            &pan,
             &self.static_data,
             self.p.date,
         )

@@ -71,7 +71,9 @@ impl Session {
         let aids = self.cfg.aids.clone();
         for cfg in aids {
             let mut next = false;
-            loop {
+            // A card may list many applications under one AID prefix; a hostile one could
+            // answer forever, so partial selection stops after 16.
+            for _ in 0..16 {
                 let r = self.select(&cfg.aid, next).await?;
                 if r.sw == [0x6A, 0x81] {
                     return Err(Stop::Terminate(TerminationReason::CardBlocked));

@@ -202,6 +202,25 @@ impl Session {
         }
     }
 
+    /// The PAN (cn): tag 5A, or the PAN part of track 2 equivalent data (qVSDC cards).
+    pub fn pan(&self) -> Option<Vec<u8>> {
+        if let Some(pan) = self.card_value(tags::PAN) {
+            return Some(pan.to_vec());
+        }
+        let track2 = self.card_value(tags::TRACK2)?;
+        let nibbles: Vec<u8> = track2
+            .iter()
+            .flat_map(|b| [b >> 4, b & 0x0F])
+            .take_while(|n| *n <= 9)
+            .collect();
+        let mut packed: Vec<u8> = nibbles
+            .chunks(2)
+            .map(|p| (p[0] << 4) | p.get(1).copied().unwrap_or(0x0F))
+            .collect();
+        packed.truncate(10);
+        Some(packed)
+    }
+
     pub fn card_value(&self, tag: Tag) -> Option<&[u8]> {
         self.card.get(&tag).map(Vec::as_slice)
     }
@@ -268,9 +287,7 @@ impl Session {
     }
 
     fn outcome(&self, decision: Decision, termination: Option<TerminationReason>) -> Outcome {
-        let pan = self
-            .card_value(tags::PAN)
-            .map(|p| SensitiveData::new(p.to_vec()));
+        let pan = self.pan().map(SensitiveData::new);
         Outcome {
             decision,
             termination,
