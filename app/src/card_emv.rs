@@ -15,6 +15,7 @@ use pos_drivers::sim::emv_card::EmvCard;
 use pos_drivers::sim::emv_card::harness::{Issuer, TestIssuer};
 use pos_drivers::sim::reader::SimReader;
 use pos_drivers::sim::t0::T0Card;
+use pos_hal::device::UposDevice;
 use pos_hal::device::{CardReader, CardSession};
 use pos_hal::emv::ca::CaKeyTable;
 use pos_hal::emv::kernel::{
@@ -22,7 +23,7 @@ use pos_hal::emv::kernel::{
     TransactionParams,
 };
 use pos_hal::hexutil;
-use pos_hal::iso7816::Transport;
+use pos_hal::iso7816::ApduTransport as Transport;
 use pos_hal::tlv::{Padding, Tag, Tlv, display_value, find_bytes, lookup, parse_with};
 
 const CAPK: &str = include_str!("../../assets/ca/capk.toml");
@@ -63,7 +64,7 @@ pub fn run(cmd: CardCmd, out: &mut dyn Write) -> anyhow::Result<()> {
     let (outcome, exchanges) = if let Some(profile) = args.reader.strip_prefix("sim:") {
         let card = EmvCard::builtin(profile).with_context(|| format!("card profile {profile}"))?;
         let (mut reader, handle) = SimReader::new("sim", 1);
-        reader.open_claim_enable()?;
+        reader.start(std::time::Duration::from_secs(5))?;
         handle.insert(0, Box::new(T0Card::new(Box::new(card))));
         let name = reader
             .readers()?
@@ -79,7 +80,7 @@ pub fn run(cmd: CardCmd, out: &mut dyn Write) -> anyhow::Result<()> {
                 reader_filter: filter.into(),
             },
         );
-        reader.open_claim_enable()?;
+        reader.start(std::time::Duration::from_secs(5))?;
         let name = reader
             .readers()?
             .into_iter()

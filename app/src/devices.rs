@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use pos_drivers::pcsc::{PcscReader, PcscSettings};
 use pos_drivers::sim::card::CardModel;
+use pos_drivers::sim::emv_card::EmvCard;
+use pos_drivers::sim::emv_card::profile::builtin_names;
 use pos_drivers::sim::reader::{SimReader, SimReaderHandle};
 use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::test_card::TestCard;
@@ -63,7 +65,19 @@ pub fn card_model_for_profile(profile: &str) -> anyhow::Result<Box<dyn CardModel
     match profile {
         "test" => Ok(Box::new(T0Card::new(Box::new(TestCard::contact())))),
         "test-contactless" => Ok(Box::new(TestCard::contactless())),
-        other => bail!("unknown card profile {other:?} (known: test, test-contactless)"),
+        other => {
+            let card = EmvCard::builtin(other).map_err(|e| {
+                let known: Vec<&str> = builtin_names().collect();
+                anyhow::anyhow!("{e} (known: test, test-contactless, {})", known.join(", "))
+            })?;
+            // Contactless cards speak ISO 14443 (no T=0 GET RESPONSE dance); contact cards
+            // answer like a T=0 card, as most EMV chip cards do.
+            if other.contains("contactless") {
+                Ok(Box::new(card))
+            } else {
+                Ok(Box::new(T0Card::new(Box::new(card))))
+            }
+        }
     }
 }
 

@@ -16,10 +16,11 @@ use pos_drivers::sim::emv_card::EmvCard;
 use pos_drivers::sim::emv_card::harness::{Issuer, TestIssuer};
 use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
+use pos_hal::device::UposDevice;
 use pos_hal::device::{CardReader, CardSession};
 use pos_hal::emv::ca::CaKeyTable;
 use pos_hal::emv::kernel::*;
-use pos_hal::iso7816::Transport;
+use pos_hal::iso7816::ApduTransport as Transport;
 use pos_tests::pcscd::PcscdGuard;
 
 const READER0: &str = "Virtual PCD 00 00";
@@ -98,7 +99,7 @@ fn bench(c: &mut Criterion) {
             reader_filter: "Virtual PCD".into(),
         },
     );
-    reader.open_claim_enable().unwrap();
+    reader.start(std::time::Duration::from_secs(5)).unwrap();
 
     for (label, profile, interface, amount) in [
         (

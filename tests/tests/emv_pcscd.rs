@@ -15,10 +15,11 @@ use pos_drivers::sim::emv_card::harness::{Issuer, TestIssuer};
 use pos_drivers::sim::reader::SimReader;
 use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::vpcd::{VirtualCard, VpcdControl, vpcd_addr};
+use pos_hal::device::UposDevice;
 use pos_hal::device::{CardReader, CardSession};
 use pos_hal::emv::ca::CaKeyTable;
 use pos_hal::emv::kernel::*;
-use pos_hal::iso7816::Transport;
+use pos_hal::iso7816::ApduTransport as Transport;
 use pos_tests::pcscd::PcscdGuard;
 
 const READER0: &str = "Virtual PCD 00 00";
@@ -112,7 +113,7 @@ fn t0_emv(profile: &str) -> Box<T0Card> {
 #[test]
 fn in_process_reader_with_t0_card_runs_a_full_transaction() {
     let (mut reader, handle) = SimReader::new("sim", 1);
-    reader.open_claim_enable().unwrap();
+    reader.start(std::time::Duration::from_secs(5)).unwrap();
     assert!(handle.insert(0, t0_emv("visa_credit")));
     let name = reader.readers().unwrap()[0].name.clone();
     let mut session = reader.power_on(&name).unwrap();
@@ -129,7 +130,7 @@ fn open_reader() -> PcscReader {
             reader_filter: "Virtual PCD".into(),
         },
     );
-    reader.open_claim_enable().expect("pcscd reachable");
+    reader.start(std::time::Duration::from_secs(5)).expect("pcscd reachable");
     reader
 }
 
