@@ -108,6 +108,8 @@ pub struct NewSale {
     pub change_given: Decimal,
     /// Per-rate tax breakdown as the domain computed it.
     pub taxes: serde_json::Value,
+    /// The domain's totals as computed at the sale (refunds reverse from these exactly).
+    pub detail: serde_json::Value,
     pub loyalty_points: i64,
     pub lines: Vec<NewSaleLine>,
     pub payments: Vec<NewPayment>,
@@ -188,6 +190,10 @@ pub struct SaleDoc {
     pub created_at: String,
     pub event_id: String,
     pub loyalty_points: i64,
+    /// The domain's totals recorded with the sale.
+    pub detail: serde_json::Value,
+    /// For a sale: the sum of its refunds so far (positive).
+    pub refunded_total: Decimal,
     pub lines: Vec<SaleLineDoc>,
     pub payments: Vec<NewPayment>,
 }
@@ -215,8 +221,8 @@ fn insert_doc(
     tx.execute(
         "INSERT INTO sales (receipt_no, kind, status, original_sale_id, lane_id, shift_id, cashier_id,
            approved_by, customer_id, currency, subtotal, discount_total, tax_total, total,
-           cash_rounding, change_given, taxes, event_id, created_at, loyalty_points)
-         VALUES (?1, ?2, 'completed', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+           cash_rounding, change_given, taxes, event_id, created_at, loyalty_points, detail)
+         VALUES (?1, ?2, 'completed', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
         params![
             receipt,
             kind,
@@ -236,7 +242,8 @@ fn insert_doc(
             serde_json::to_string(&s.taxes)?,
             event_id,
             now,
-            s.loyalty_points
+            s.loyalty_points,
+            serde_json::to_string(&s.detail)?
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -397,6 +404,7 @@ impl Store {
             cash_rounding: Decimal::ZERO,
             change_given: Decimal::ZERO,
             taxes: refund.taxes.clone(),
+            detail: serde_json::Value::Null,
             loyalty_points: -refund.loyalty_points,
             lines: Vec::new(),
             payments: refund
@@ -492,7 +500,7 @@ pub(crate) fn doc_by_receipt(conn: &rusqlite::Connection, receipt: &str) -> Resu
         .query_row(
             "SELECT s.id, s.receipt_no, s.kind, s.status, o.receipt_no, s.lane_id, s.shift_id, s.cashier_id,
                s.customer_id, s.currency, s.subtotal, s.discount_total, s.tax_total, s.total,
-               s.cash_rounding, s.change_given, s.taxes, s.created_at, s.event_id, s.loyalty_points
+               s.cash_rounding, s.change_given, s.taxes, s.created_at, s.event_id, s.loyalty_points, s.detail
              FROM sales s LEFT JOIN sales o ON o.id = s.original_sale_id WHERE s.receipt_no = ?1",
             [receipt],
             |r| {
@@ -501,7 +509,7 @@ pub(crate) fn doc_by_receipt(conn: &rusqlite::Connection, receipt: &str) -> Resu
                     (r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?),
                     (r.get::<_, Option<String>>(4)?, r.get::<_, String>(5)?, r.get::<_, Option<i64>>(6)?, r.get::<_, i64>(7)?),
                     (r.get::<_, Option<String>>(8)?, d(9)?, d(10)?, d(11)?, d(12)?, d(13)?),
-                    (d(14)?, d(15)?, d(16)?, d(17)?, d(18)?, r.get::<_, i64>(19)?),
+                    (d(14)?, d(15)?, d(16)?, d(17)?, d(18)?, r.get::<_, i64>(19)?, d(20)?),
                 ))
             },
         )
@@ -510,7 +518,7 @@ pub(crate) fn doc_by_receipt(conn: &rusqlite::Connection, receipt: &str) -> Resu
         return Ok(None);
     };
     let (customer_id, currency, subtotal, discount_total, tax_total, total) = c;
-    let (cash_rounding, change_given, taxes, created_at, event_id, loyalty_points) = e;
+    let (cash_rounding, change_given, taxes, created_at, event_id, loyalty_points, detail) = e;
     let mut lines = Vec::new();
     {
         let mut stmt = conn.prepare_cached(
@@ -550,6 +558,14 @@ pub(crate) fn doc_by_receipt(conn: &rusqlite::Connection, receipt: &str) -> Resu
             if let Some(l) = lines.iter_mut().find(|l| Some(l.line_no) == no) {
                 l.refunded_quantity -= q;
             }
+        }
+    }
+    let mut refunded_total = Decimal::ZERO;
+    if kind == "sale" {
+        let mut stmt = conn.prepare_cached("SELECT total FROM sales WHERE original_sale_id = ?1 AND kind = 'refund'")?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            refunded_total -= parse_dec(&r.get::<_, String>(0)?, "sales.total")?;
         }
     }
     let mut payments = Vec::new();
@@ -593,6 +609,8 @@ pub(crate) fn doc_by_receipt(conn: &rusqlite::Connection, receipt: &str) -> Resu
         created_at,
         event_id,
         loyalty_points,
+        detail: serde_json::from_str(&detail)?,
+        refunded_total,
         lines,
         payments,
     }))

@@ -40,6 +40,7 @@ fn sale_of(sku: &str, qty: rust_decimal::Decimal, price: rust_decimal::Decimal, 
         cash_rounding: dec!(0),
         change_given: dec!(0),
         taxes: serde_json::json!([]),
+        detail: serde_json::json!({}),
         loyalty_points: 0,
         lines: vec![NewSaleLine {
             sku: sku.into(),

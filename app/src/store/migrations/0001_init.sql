@@ -102,6 +102,7 @@ CREATE TABLE sales (
   change_given TEXT NOT NULL,
   loyalty_points INTEGER NOT NULL DEFAULT 0,
   taxes TEXT NOT NULL,              -- JSON: per-rate breakdown
+  detail TEXT NOT NULL DEFAULT '{}', -- JSON: the domain's totals, for exact refunds
   event_id TEXT NOT NULL UNIQUE,
   created_at TEXT NOT NULL,
   voided_at TEXT,
