@@ -8,6 +8,7 @@ mod customers;
 mod csv_io;
 mod error;
 mod generate;
+mod holds;
 mod gtin;
 pub mod journal;
 mod migrate;
