@@ -209,13 +209,18 @@ impl Config {
         Ok(())
     }
 
-    /// The settings as TOML, secrets masked.
-    pub fn to_display_toml(&self) -> String {
+    /// A copy with secrets masked, for printing.
+    pub fn masked(&self) -> Config {
         let mut shown = self.clone();
         if !shown.sync.lane_token.is_empty() {
             shown.sync.lane_token = "********".into();
         }
-        toml::to_string_pretty(&shown).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
+        shown
+    }
+
+    /// The settings as TOML, secrets masked.
+    pub fn to_display_toml(&self) -> String {
+        toml::to_string_pretty(&self.masked()).unwrap_or_else(|e| format!("# cannot render: {e}\n"))
     }
 }
 

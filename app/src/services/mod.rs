@@ -145,4 +145,18 @@ impl Lane {
         self.authorize(ManagerAction::UserAdmin, manager_pin)?;
         Ok(self.store.add_user(name, role, pin)?)
     }
+
+    /// Creates the first manager of an empty store (set-up only; refused once users exist).
+    pub fn add_first_manager(&mut self, name: &str, pin: &str) -> Result<i64, ServiceError> {
+        if !self.store.users()?.is_empty() {
+            return Err(crate::store::StoreError::Refused("users exist already; log in as a manager".into()).into());
+        }
+        Ok(self.store.add_user(name, Role::Manager, pin)?)
+    }
+
+    /// Adds a customer (any logged-in user).
+    pub fn add_customer(&mut self, id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> Result<(), ServiceError> {
+        self.require_user()?;
+        Ok(self.store.add_customer(id, name, email, phone)?)
+    }
 }

@@ -79,7 +79,10 @@ impl Lane {
         let row = row.ok_or_else(|| ServiceError::UnknownItem(format!("code {key}")))?;
         let item = to_item(&row)?;
         let id = match target {
-            ScanTarget::Embedded(e) => self.cart.add_embedded(&item, e.value)?,
+            // The catalog's own code (value zero) with a typed quantity: a plain line.
+            ScanTarget::Embedded(e) if e.scanned != e.lookup || scan.quantity.is_none() => {
+                self.cart.add_embedded(&item, e.value)?
+            }
             _ => self.cart.add_item(&item, scan.quantity)?,
         };
         Ok(id)

@@ -116,3 +116,30 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// The newest Z report number.
+    pub fn latest_z_no(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn.query_row("SELECT max(no) FROM z_reports", [], |r| r.get(0))?)
+    }
+
+    /// Up to `n` random items' barcodes and names (for benchmarks).
+    pub fn sample_items(&self, n: usize) -> Result<(Vec<String>, Vec<String>), StoreError> {
+        use rand::Rng;
+        let max: i64 = self.conn.query_row("SELECT coalesce(max(rowid), 0) FROM items", [], |r| r.get(0))?;
+        let mut rng = rand::thread_rng();
+        let mut stmt = self.conn.prepare("SELECT gtin, name FROM items WHERE rowid = ?1 AND gtin IS NOT NULL")?;
+        let (mut codes, mut names) = (Vec::new(), Vec::new());
+        let mut tries = 0;
+        while codes.len() < n && max > 0 && tries < n * 4 {
+            tries += 1;
+            let id = rng.gen_range(1..=max);
+            let mut rows = stmt.query([id])?;
+            if let Some(r) = rows.next()? {
+                codes.push(r.get(0)?);
+                names.push(r.get(1)?);
+            }
+        }
+        Ok((codes, names))
+    }
+}
