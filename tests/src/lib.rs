@@ -38,7 +38,10 @@ pub const CASHIER: (&str, &str) = ("cashier", "1111");
 impl Pos {
     /// A fresh, empty data directory. `bin` is `env!("CARGO_BIN_EXE_pos-cli")`.
     pub fn new(bin: &str) -> Pos {
-        Pos { bin: PathBuf::from(bin), dir: tempfile::tempdir().unwrap() }
+        Pos {
+            bin: PathBuf::from(bin),
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     /// A data directory after `pos init --demo`.
@@ -72,7 +75,14 @@ impl Pos {
 
     /// Runs `pos ARGS` as `user`.
     pub fn run_as(&self, user: (&str, &str), args: &[&str]) -> Run {
-        Run::from(self.command().env("POS_USER", user.0).env("POS_PIN", user.1).args(args).output().unwrap())
+        Run::from(
+            self.command()
+                .env("POS_USER", user.0)
+                .env("POS_PIN", user.1)
+                .args(args)
+                .output()
+                .unwrap(),
+        )
     }
 
     /// Runs a command that must succeed; returns its stdout.
@@ -84,7 +94,11 @@ impl Pos {
 
     /// A read-only connection to the database.
     pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open_with_flags(self.db_path(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+        rusqlite::Connection::open_with_flags(
+            self.db_path(),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap()
     }
 
     /// A hash of every row of the tables a command could change: equal fingerprints before
@@ -101,10 +115,22 @@ impl Pos {
         let db = self.db();
         let mut s = String::new();
         for table in [
-            "items", "sales", "sale_lines", "payments", "stock_movements", "customers", "shifts",
-            "cash_movements", "z_reports", "holds", "journal", "outbox",
+            "items",
+            "sales",
+            "sale_lines",
+            "payments",
+            "stock_movements",
+            "customers",
+            "shifts",
+            "cash_movements",
+            "z_reports",
+            "holds",
+            "journal",
+            "outbox",
         ] {
-            let mut stmt = db.prepare(&format!("SELECT * FROM {table} ORDER BY rowid")).unwrap();
+            let mut stmt = db
+                .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))
+                .unwrap();
             let cols = stmt.column_count();
             let mut rows = stmt.query([]).unwrap();
             while let Some(r) = rows.next().unwrap() {

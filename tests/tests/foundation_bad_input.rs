@@ -2,6 +2,8 @@
 //! CSV with wrong columns, negative prices, bad check digits, duplicate barcodes, non-UTF-8
 //! bytes (nothing imported unless --skip-invalid, which reports each skipped line), a corrupt
 //! or foreign database file.
+// Test code: helpers outside #[test] functions may fail loudly too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use pos_tests::{CASHIER, MANAGER, Pos};
 
@@ -42,7 +44,11 @@ fn malformed_barcodes_are_refused_and_nothing_changes() {
         let r = pos.run_as(CASHIER, &["sale", "--scan", code, "--pay", "cash:10"]);
         assert!(r.code == 1 || r.code == 2, "{code}: exit {}", r.code);
         assert!(one_line(&r.stderr), "{code}: {}", r.stderr);
-        assert!(r.stderr.to_lowercase().contains(&expect.to_lowercase()), "{code}: {}", r.stderr);
+        assert!(
+            r.stderr.to_lowercase().contains(&expect.to_lowercase()),
+            "{code}: {}",
+            r.stderr
+        );
         assert_eq!(pos.fingerprint(), before, "{code} changed the database");
     }
 }
@@ -52,29 +58,65 @@ fn bad_catalog_files_import_nothing() {
     let pos = pos();
     let before = pos.fingerprint();
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        ("wrong columns", b"sku,barcode,name,price\nA,1,B,2\n".to_vec(), "wrong columns"),
-        ("negative price", format!("{HEADER}{GOOD}N-1,,Bad,Misc,-1.00,standard,each,1,1\n").into_bytes(), "negative price"),
-        ("bad check digit", format!("{HEADER}{GOOD}C-1,4006381333932,Bad,Misc,1.00,standard,each,1,1\n").into_bytes(), "check digit"),
+        (
+            "wrong columns",
+            b"sku,barcode,name,price\nA,1,B,2\n".to_vec(),
+            "wrong columns",
+        ),
+        (
+            "negative price",
+            format!("{HEADER}{GOOD}N-1,,Bad,Misc,-1.00,standard,each,1,1\n").into_bytes(),
+            "negative price",
+        ),
+        (
+            "bad check digit",
+            format!("{HEADER}{GOOD}C-1,4006381333932,Bad,Misc,1.00,standard,each,1,1\n")
+                .into_bytes(),
+            "check digit",
+        ),
         (
             "duplicate in file",
-            format!("{HEADER}{GOOD}D-1,4006381333931,Dup,Misc,1.00,standard,each,1,1\n").into_bytes(),
+            format!("{HEADER}{GOOD}D-1,4006381333931,Dup,Misc,1.00,standard,each,1,1\n")
+                .into_bytes(),
             "duplicate barcode",
         ),
         (
             "duplicate of the catalog",
-            format!("{HEADER}{GOOD}D-2,5012345001074,Dup,Misc,1.00,standard,each,1,1\n").into_bytes(),
+            format!("{HEADER}{GOOD}D-2,5012345001074,Dup,Misc,1.00,standard,each,1,1\n")
+                .into_bytes(),
             "duplicate barcode",
         ),
-        ("non-utf8", [HEADER.as_bytes(), GOOD.as_bytes(), b"U-1,,Caf\xe9,Misc,1.00,standard,each,1,1\n"].concat(), "UTF-8"),
-        ("bad unit", format!("{HEADER}{GOOD}W-1,,Rice,Misc,1.00,standard,litre,1,1\n").into_bytes(), "unit"),
-        ("short line", format!("{HEADER}{GOOD}S-1,,Rice\n").into_bytes(), "fields"),
+        (
+            "non-utf8",
+            [
+                HEADER.as_bytes(),
+                GOOD.as_bytes(),
+                b"U-1,,Caf\xe9,Misc,1.00,standard,each,1,1\n",
+            ]
+            .concat(),
+            "UTF-8",
+        ),
+        (
+            "bad unit",
+            format!("{HEADER}{GOOD}W-1,,Rice,Misc,1.00,standard,litre,1,1\n").into_bytes(),
+            "unit",
+        ),
+        (
+            "short line",
+            format!("{HEADER}{GOOD}S-1,,Rice\n").into_bytes(),
+            "fields",
+        ),
     ];
     for (name, bytes, expect) in cases {
         let r = import(&pos, "bad.csv", &bytes, &[]);
         assert_eq!(r.code, 3, "{name}: {}", r.stderr);
         assert!(one_line(&r.stderr), "{name}: {}", r.stderr);
         assert!(r.stderr.contains(expect), "{name}: {}", r.stderr);
-        assert!(r.stderr.contains("nothing imported") || name == "wrong columns", "{name}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("nothing imported") || name == "wrong columns",
+            "{name}: {}",
+            r.stderr
+        );
         assert_eq!(pos.fingerprint(), before, "{name} changed the database");
     }
 }
@@ -87,12 +129,38 @@ fn skip_invalid_imports_the_good_lines_and_reports_each_bad_one() {
     );
     let r = import(&pos, "mixed.csv", file.as_bytes(), &["--skip-invalid"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("imported 2 items, skipped 2 lines"), "{}", r.stdout);
-    assert!(r.stderr.contains("skipped line 3: ") && r.stderr.contains("negative price"), "{}", r.stderr);
-    assert!(r.stderr.contains("skipped line 5: ") && r.stderr.contains("check digit"), "{}", r.stderr);
-    let names: i64 = pos.db().query_row("SELECT count(*) FROM items WHERE sku IN ('T-1','T-2')", [], |r| r.get(0)).unwrap();
+    assert!(
+        r.stdout.contains("imported 2 items, skipped 2 lines"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("skipped line 3: ") && r.stderr.contains("negative price"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("skipped line 5: ") && r.stderr.contains("check digit"),
+        "{}",
+        r.stderr
+    );
+    let names: i64 = pos
+        .db()
+        .query_row(
+            "SELECT count(*) FROM items WHERE sku IN ('T-1','T-2')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(names, 2);
-    let bad: i64 = pos.db().query_row("SELECT count(*) FROM items WHERE sku IN ('N-1','C-1')", [], |r| r.get(0)).unwrap();
+    let bad: i64 = pos
+        .db()
+        .query_row(
+            "SELECT count(*) FROM items WHERE sku IN ('N-1','C-1')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
     assert_eq!(bad, 0);
 }
 
@@ -100,13 +168,27 @@ fn skip_invalid_imports_the_good_lines_and_reports_each_bad_one() {
 fn corrupt_or_foreign_database_files_are_refused_untouched() {
     // Not SQLite at all.
     let pos = Pos::new(env!("CARGO_BIN_EXE_pos-cli"));
-    let junk: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let junk: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     std::fs::write(pos.db_path(), &junk).unwrap();
-    for args in [&["journal", "verify"][..], &["catalog", "find", "milk"], &["init", "--demo"]] {
+    for args in [
+        &["journal", "verify"][..],
+        &["catalog", "find", "milk"],
+        &["init", "--demo"],
+    ] {
         let r = pos.run(args);
         assert_eq!(r.code, 3, "{args:?}");
-        assert!(one_line(&r.stderr) && r.stderr.contains("corrupt"), "{}", r.stderr);
-        assert_eq!(std::fs::read(pos.db_path()).unwrap(), junk, "{args:?} modified the file");
+        assert!(
+            one_line(&r.stderr) && r.stderr.contains("corrupt"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(
+            std::fs::read(pos.db_path()).unwrap(),
+            junk,
+            "{args:?} modified the file"
+        );
     }
     // A damaged lane database: a valid header with garbage pages.
     let lane = Pos::demo(env!("CARGO_BIN_EXE_pos-cli"));
@@ -129,7 +211,11 @@ fn corrupt_or_foreign_database_files_are_refused_untouched() {
     let before = std::fs::read(other.db_path()).unwrap();
     let r = other.run(&["init", "--demo"]);
     assert_eq!(r.code, 3);
-    assert!(one_line(&r.stderr) && r.stderr.contains("not a POS database"), "{}", r.stderr);
+    assert!(
+        one_line(&r.stderr) && r.stderr.contains("not a POS database"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(std::fs::read(other.db_path()).unwrap(), before);
 }
 
@@ -139,11 +225,19 @@ fn bad_amounts_and_unknown_things_are_refused_cleanly() {
     let before = pos.fingerprint();
     for args in [
         &["sale", "--scan", "SKU-01001", "--pay", "cash:abc"][..],
-        &["sale", "--scan", "SKU-01001", "--pay", "cash:1.00"],         // not enough
+        &["sale", "--scan", "SKU-01001", "--pay", "cash:1.00"], // not enough
         &["sale", "--scan", "SKU-01001", "--pay", "cash:-5"],
         &["sale", "--scan", "SKU-01001", "--pay", "bitcoin!:5"],
         &["sale", "--scan", "NO-SUCH-SKU", "--pay", "cash:5"],
-        &["sale", "--scan", "SKU-01001", "--pay", "cash:5", "--customer", "nobody"],
+        &[
+            "sale",
+            "--scan",
+            "SKU-01001",
+            "--pay",
+            "cash:5",
+            "--customer",
+            "nobody",
+        ],
         &["refund", "L01-999999", "--manager-pin", "9999"],
         &["shift", "cash-out", "--amount=-3", "--reason", "x"],
     ] {

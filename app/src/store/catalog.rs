@@ -65,7 +65,10 @@ impl ItemRow {
             return bad(format!("item {}: negative price {}", self.sku, self.price));
         }
         if !matches!(self.unit.as_str(), "each" | "kg") {
-            return bad(format!("item {}: unit {:?} is not each or kg", self.sku, self.unit));
+            return bad(format!(
+                "item {}: unit {:?} is not each or kg",
+                self.sku, self.unit
+            ));
         }
         if self.tax_class.trim().is_empty() {
             return bad(format!("item {}: empty tax class", self.sku));
@@ -118,7 +121,9 @@ pub(crate) fn move_stock(
     note: Option<&str>,
 ) -> Result<Decimal, StoreError> {
     let stock: Option<String> = tx
-        .query_row("SELECT stock FROM items WHERE sku = ?1", [sku], |r| r.get(0))
+        .query_row("SELECT stock FROM items WHERE sku = ?1", [sku], |r| {
+            r.get(0)
+        })
         .optional()?;
     let stock = stock.ok_or_else(|| StoreError::NotFound(format!("item {sku}")))?;
     let new = parse_dec(&stock, "items.stock")? + delta;
@@ -141,7 +146,13 @@ fn push_hits(hits: &mut Vec<SearchHit>, rows: Vec<HitRow>, limit: usize) -> Resu
     for (sku, gtin, name, price, unit) in rows {
         if hits.len() < limit && !hits.iter().any(|h| h.sku == sku) {
             let price = parse_dec(&price, "items.price")?;
-            hits.push(SearchHit { sku, gtin, name, price, unit });
+            hits.push(SearchHit {
+                sku,
+                gtin,
+                name,
+                price,
+                unit,
+            });
         }
     }
     Ok(())
@@ -240,7 +251,9 @@ impl Store {
 
     /// Number of items.
     pub fn item_count(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))?)
     }
 
     /// Every category with its number of active items, for category tiles.
@@ -253,7 +266,11 @@ impl Store {
     }
 
     /// Active items of one category, by name.
-    pub fn items_in_category(&self, category: &str, limit: usize) -> Result<Vec<ItemRow>, StoreError> {
+    pub fn items_in_category(
+        &self,
+        category: &str,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>, StoreError> {
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM items WHERE category = ?1 AND active = 1 ORDER BY name LIMIT ?2"
         );

@@ -11,12 +11,22 @@ use rust_decimal::Decimal;
 use std::io::Write;
 
 /// Items the loop sells (demo catalog SKUs sold by the piece).
-const SKUS: [&str; 6] = ["SKU-01001", "SKU-01002", "SKU-01003", "SKU-01004", "SKU-01005", "SKU-01014"];
+const SKUS: [&str; 6] = [
+    "SKU-01001",
+    "SKU-01002",
+    "SKU-01003",
+    "SKU-01004",
+    "SKU-01005",
+    "SKU-01014",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let dir = args.next().ok_or("usage: sale-loop DATA_DIR SEED")?;
-    let mut seed: u64 = args.next().ok_or("usage: sale-loop DATA_DIR SEED")?.parse()?;
+    let mut seed: u64 = args
+        .next()
+        .ok_or("usage: sale-loop DATA_DIR SEED")?
+        .parse()?;
     let mut next = move |n: u64| {
         // xorshift: deterministic per seed, no dependency needed.
         seed ^= seed << 13;
