@@ -37,10 +37,18 @@ fn durable_completion(c: &mut Criterion) {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
          CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL);",
     ));
-    let (mut lane, _) = ok(Lane::init(&dir.path().join("lane"), Config::default(), true));
+    let (mut lane, _) = ok(Lane::init(
+        &dir.path().join("lane"),
+        Config::default(),
+        true,
+    ));
     ok(lane.login("manager", "9999"));
     ok(lane.open_shift(Decimal::from(100)));
-    let skus: Vec<String> = ok(lane.items_in_category("Bakery")).into_iter().take(10).map(|i| i.sku).collect();
+    let skus: Vec<String> = ok(lane.items_in_category("Bakery"))
+        .into_iter()
+        .take(10)
+        .map(|i| i.sku)
+        .collect();
     assert_eq!(skus.len(), 10);
 
     let mut g = c.benchmark_group("durable_commit");
@@ -61,7 +69,10 @@ fn durable_completion(c: &mut Criterion) {
 }
 
 fn catalog_lookups(c: &mut Criterion) {
-    let items: u64 = std::env::var("POS_BENCH_ITEMS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let items: u64 = std::env::var("POS_BENCH_ITEMS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let dir = bench_dir();
     let mut store = ok(Store::open(&dir.path().join("catalog.sqlite3")));
     ok(store.generate_catalog(items, 7));

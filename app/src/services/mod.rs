@@ -187,3 +187,6 @@ impl Lane {
         Ok(self.store.add_customer(id, name, email, phone)?)
     }
 }
+
+#[cfg(test)]
+mod tests;
