@@ -89,6 +89,16 @@ impl Lane {
         Ok((lane, report))
     }
 
+    /// What `pos` with no arguments does before showing the UI: opens the lane, and on the
+    /// very first start (no database yet) writes the default config and seeds the demo data.
+    pub fn open_or_seed(data_dir: &Path, config: Config) -> Result<Lane, ServiceError> {
+        let first_start = !data_dir.join(crate::store::DB_FILE).exists();
+        if first_start {
+            tracing::info!(dir = %data_dir.display(), "first start: seeding the demo catalog");
+        }
+        Ok(Lane::init(data_dir, config, first_start)?.0)
+    }
+
     /// Loads the demo catalog and users into an empty store (first start); a store that
     /// already has items or users is left as it is.
     pub fn seed_demo(&mut self) -> Result<Option<ImportReport>, ServiceError> {

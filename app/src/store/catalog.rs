@@ -87,14 +87,15 @@ pub(crate) fn insert_item(
     item: &ItemRow,
     now: &str,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO items (sku, gtin, name, category, price, tax_class, unit, stock, active, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (sku) DO UPDATE SET gtin = excluded.gtin, name = excluded.name,
            category = excluded.category, price = excluded.price, tax_class = excluded.tax_class,
            unit = excluded.unit, stock = excluded.stock, active = excluded.active,
            updated_at = excluded.updated_at",
-        params![
+    )?
+    .execute(params![
             item.sku,
             item.gtin,
             item.name,
@@ -105,8 +106,7 @@ pub(crate) fn insert_item(
             canonical(item.stock),
             item.active as i64,
             now
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -128,15 +128,21 @@ pub(crate) fn move_stock(
     let stock = stock.ok_or_else(|| StoreError::NotFound(format!("item {sku}")))?;
     let new = parse_dec(&stock, "items.stock")? + delta;
     let now = now_rfc3339();
-    tx.execute(
-        "UPDATE items SET stock = ?1, updated_at = ?2 WHERE sku = ?3",
-        params![canonical(new), now, sku],
-    )?;
-    tx.execute(
+    tx.prepare_cached("UPDATE items SET stock = ?1, updated_at = ?2 WHERE sku = ?3")?
+        .execute(params![canonical(new), now, sku])?;
+    tx.prepare_cached(
         "INSERT INTO stock_movements (sku, delta, reason, sale_id, user_id, note, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![sku, canonical(delta), reason, sale_id, user_id, note, now],
-    )?;
+    )?
+    .execute(params![
+        sku,
+        canonical(delta),
+        reason,
+        sale_id,
+        user_id,
+        note,
+        now
+    ])?;
     Ok(new)
 }
 

@@ -83,10 +83,10 @@ pub(crate) fn append(
         kind.as_bytes(),
         text.as_bytes(),
     );
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO journal (seq, at, kind, content, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![seq, at, kind, text, hex::encode(&prev), hex::encode(hash)],
-    )?;
+    )?
+    .execute(params![seq, at, kind, text, hex::encode(&prev), hex::encode(hash)])?;
     Ok(seq)
 }
 

@@ -207,11 +207,11 @@ pub struct SaleDoc {
 }
 
 fn next_receipt(tx: &Transaction<'_>, lane: &str) -> Result<String, StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO counters (name, value) VALUES ('receipt', 1)
          ON CONFLICT (name) DO UPDATE SET value = value + 1",
-        [],
-    )?;
+    )?
+    .execute([])?;
     let n: i64 = tx.query_row(
         "SELECT value FROM counters WHERE name = 'receipt'",
         [],
@@ -230,12 +230,13 @@ fn insert_doc(
     event_id: &str,
     now: &str,
 ) -> Result<i64, StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO sales (receipt_no, kind, status, original_sale_id, lane_id, shift_id, cashier_id,
            approved_by, customer_id, currency, subtotal, discount_total, tax_total, total,
            cash_rounding, change_given, taxes, event_id, created_at, loyalty_points, detail)
          VALUES (?1, ?2, 'completed', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-        params![
+    )?
+    .execute(params![
             receipt,
             kind,
             original,
@@ -256,15 +257,15 @@ fn insert_doc(
             now,
             s.loyalty_points,
             serde_json::to_string(&s.detail)?
-        ],
-    )?;
+        ])?;
     let id = tx.last_insert_rowid();
     for (i, p) in s.payments.iter().enumerate() {
         p.check()?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO payments (sale_id, seq, kind, amount, tendered, masked_pan, card_brand, auth_code, reference)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
+        )?
+        .execute(params![
                 id,
                 i as i64 + 1,
                 p.kind,
@@ -274,8 +275,7 @@ fn insert_doc(
                 p.card_brand,
                 p.auth_code,
                 p.reference
-            ],
-        )?;
+            ])?;
     }
     Ok(id)
 }
@@ -296,11 +296,11 @@ fn update_customer(
         .optional()?;
     let current = current.ok_or_else(|| StoreError::NotFound(format!("customer {id}")))?;
     let total = parse_dec(&current, "customers.total_spent")? + spent;
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE customers SET total_spent = ?1, points = max(0, points + ?2), visits = visits + ?3,
            updated_at = ?4 WHERE id = ?5",
-        params![canonical(total), points, visits, now_rfc3339(), id],
-    )?;
+    )?
+    .execute(params![canonical(total), points, visits, now_rfc3339(), id])?;
     Ok(())
 }
 
@@ -329,11 +329,12 @@ impl Store {
         let event_id = uuid::Uuid::new_v4().to_string();
         let id = insert_doc(&tx, &receipt, "sale", None, sale, &event_id, &now)?;
         for (i, l) in sale.lines.iter().enumerate() {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO sale_lines (sale_id, line_no, sku, name, quantity, unit, unit_price, discount,
                    tax_class, tax, total, price_overridden)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
+            )?
+            .execute(params![
                     id,
                     i as i64 + 1,
                     l.sku,
@@ -346,8 +347,7 @@ impl Store {
                     canonical(l.tax),
                     canonical(l.total),
                     l.price_overridden as i64
-                ],
-            )?;
+                ])?;
             move_stock(
                 &tx,
                 &l.sku,
@@ -471,11 +471,12 @@ impl Store {
             &now,
         )?;
         for (i, (ol, rl)) in lines.iter().enumerate() {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO sale_lines (sale_id, line_no, sku, name, quantity, unit, unit_price, discount,
                    tax_class, tax, total, original_line_no)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
+            )?
+            .execute(params![
                     id,
                     i as i64 + 1,
                     ol.sku,
@@ -488,8 +489,7 @@ impl Store {
                     canonical(-rl.tax),
                     canonical(-rl.total),
                     ol.line_no
-                ],
-            )?;
+                ])?;
             move_stock(
                 &tx,
                 &ol.sku,
@@ -548,10 +548,10 @@ impl Store {
             )));
         }
         let now = now_rfc3339();
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE sales SET status = 'voided', voided_at = ?1, voided_by = ?2 WHERE id = ?3",
-            params![now, approved_by, doc.id],
-        )?;
+        )?
+        .execute(params![now, approved_by, doc.id])?;
         for l in &doc.lines {
             move_stock(
                 &tx,
