@@ -46,6 +46,7 @@ fn durable_completion(c: &mut Criterion) {
     ok(lane.open_shift(Decimal::from(100)));
     let skus: Vec<String> = ok(lane.items_in_category("Bakery"))
         .into_iter()
+        .filter(|i| i.unit == "each")
         .take(10)
         .map(|i| i.sku)
         .collect();
