@@ -80,6 +80,20 @@ impl Store {
     /// Deterministic for a given `seed`. Returns the number inserted.
     pub fn generate_catalog(&mut self, count: u64, seed: u64) -> Result<u64, StoreError> {
         let mut rng = StdRng::seed_from_u64(seed);
+        // A big page cache keeps the random-order name index in memory until the commit.
+        let cache: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        self.conn.pragma_update(None, "cache_size", -262_144)?;
+        let result = self.generate_in_tx(&mut rng, count, seed);
+        self.conn.pragma_update(None, "cache_size", cache)?;
+        result
+    }
+
+    fn generate_in_tx(
+        &mut self,
+        rng: &mut StdRng,
+        count: u64,
+        seed: u64,
+    ) -> Result<u64, StoreError> {
         let tx = self.conn.transaction()?;
         let start: i64 = tx.query_row(
             "SELECT count(*) FROM items WHERE sku GLOB 'G[0-9]*'",
