@@ -4,6 +4,7 @@
 pub mod acquirer;
 pub mod cli;
 pub mod config;
+pub mod devices;
 pub mod domain;
 pub mod payment;
 pub mod printing;

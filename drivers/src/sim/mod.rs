@@ -3,5 +3,10 @@
 
 pub mod card;
 pub mod printer;
+pub mod reader;
 pub mod scanner;
 pub mod swipe;
+pub mod emv_card;
+pub mod t0;
+pub mod test_card;
+pub mod vpcd;
