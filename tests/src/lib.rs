@@ -2,3 +2,6 @@
 //! and starting real services (pcscd) only when none is running.
 
 pub mod pcscd;
+pub mod pos_cli;
+
+pub use pos_cli::{CASHIER, MANAGER, Pos, Run};
