@@ -1,0 +1,209 @@
+//! Payment: tender tiles, cash with quick amounts and change due, split tender (any amount
+//! below the due leaves the rest to pay), and the receipt choice once the sale completes.
+//! Card payments show why they cannot run until the payment service and acquirer are up.
+
+use crate::ui::backend::{Backend, CartView, PaymentOutcome, SaleReceipt, TenderKind};
+use crate::ui::screen::Ctx;
+use crate::ui::theme;
+use crate::ui::widget::{self, Element, PadKey, TEXT, TITLE};
+use iced::widget::{column, container, row, scrollable, text};
+use iced::{Center, Fill, FillPortion};
+use rust_decimal::Decimal;
+
+#[derive(Debug)]
+pub struct Payment {
+    cart: CartView,
+    tender: TenderKind,
+    entry: String,
+    card_block: Option<String>,
+    receipt: Option<SaleReceipt>,
+    printed: Option<String>,
+    notice: Option<(String, bool)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Tender(TenderKind),
+    Quick(Decimal),
+    Pad(PadKey),
+    Back,
+    Print,
+    NoReceipt,
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Back to the cart without finishing.
+    Back,
+    /// The sale is complete and the receipt dealt with.
+    Finished,
+}
+
+/// Exact, then the next round banknote amounts above the amount due.
+pub fn quick_amounts(due: Decimal) -> Vec<Decimal> {
+    let mut amounts = vec![due];
+    for step in [Decimal::from(5), Decimal::from(10), Decimal::from(20), Decimal::from(50), Decimal::from(100)] {
+        let up = (due / step).ceil() * step;
+        if up > due && !amounts.contains(&up) {
+            amounts.push(up);
+        }
+    }
+    amounts.truncate(5);
+    amounts
+}
+
+impl Payment {
+    pub fn new(backend: &dyn Backend) -> Self {
+        Payment {
+            cart: backend.cart(),
+            tender: TenderKind::Cash,
+            entry: String::new(),
+            card_block: None,
+            receipt: None,
+            printed: None,
+            notice: None,
+        }
+    }
+
+    pub fn receipt(&self) -> Option<&SaleReceipt> {
+        self.receipt.as_ref()
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().map(|(m, _)| m.as_str())
+    }
+
+    fn tender(&mut self, amount: Decimal, backend: &dyn Backend) {
+        match backend.pay(self.tender, amount) {
+            Ok(PaymentOutcome::Partial { remaining }) => {
+                self.cart = backend.cart();
+                self.notice = Some((format!("{} paid, {} still due", amount, remaining), false));
+            }
+            Ok(PaymentOutcome::Completed(receipt)) => {
+                self.notice = None;
+                self.receipt = Some(receipt);
+            }
+            Err(e) => self.notice = Some((e.to_string(), true)),
+        }
+    }
+
+    pub fn update(&mut self, message: Message, backend: &dyn Backend) -> Option<Event> {
+        match message {
+            Message::Tender(kind) => {
+                self.tender = kind;
+                self.card_block = None;
+                if kind == TenderKind::Card
+                    && let Err(e) = backend.card_ready()
+                {
+                    self.card_block = Some(e.to_string());
+                }
+            }
+            Message::Quick(amount) => self.tender(amount, backend),
+            Message::Pad(key) => {
+                if widget::apply_pad(&mut self.entry, key, 10) {
+                    match widget::parse_entry(&self.entry) {
+                        Some(amount) => {
+                            self.entry.clear();
+                            self.tender(amount, backend);
+                        }
+                        None => self.notice = Some(("type an amount".into(), true)),
+                    }
+                }
+            }
+            Message::Back => {
+                if self.receipt.is_none() {
+                    return Some(Event::Back);
+                }
+            }
+            Message::Print => {
+                // Printing goes through the receipt service once it lands; until then the
+                // preview on screen is the receipt.
+                self.printed = Some("receipt sent to the printer".into());
+                return Some(Event::Finished);
+            }
+            Message::NoReceipt => return Some(Event::Finished),
+        }
+        None
+    }
+
+    pub fn view<'a>(&'a self, ctx: Ctx<'a>) -> Element<'a, Message> {
+        if let Some(receipt) = &self.receipt {
+            return self.done_view(ctx, receipt);
+        }
+        let due = self.cart.due();
+        let tender_tile = |kind: TenderKind| {
+            widget::tile(kind.to_string(), String::new(), self.tender == kind, Some(Message::Tender(kind))).width(Fill)
+        };
+        let mut left = column![
+            text("Amount due").size(TEXT),
+            text(ctx.money(due)).size(56),
+            row![tender_tile(TenderKind::Cash), tender_tile(TenderKind::Card), tender_tile(TenderKind::Voucher)].spacing(8),
+        ]
+        .spacing(12)
+        .width(FillPortion(5));
+        if !self.cart.paid.is_zero() {
+            left = left.push(widget::figure("Paid so far", ctx.money(self.cart.paid), TEXT));
+        }
+        if let Some(block) = &self.card_block {
+            left = left.push(widget::banner(block, true));
+            left = left.push(text("Take cash or another tender, or fix the acquirer link on the Devices screen.").size(16));
+        } else {
+            let quick: Vec<Element<'a, Message>> = quick_amounts(due)
+                .into_iter()
+                .map(|a| widget::tile(ctx.money(a), if a == due { "exact".into() } else { String::new() }, false, Some(Message::Quick(a))).into())
+                .collect();
+            left = left.push(text("Quick amounts").size(TEXT)).push(widget::tile_grid(quick, 3));
+        }
+        if let Some((m, is_error)) = &self.notice {
+            left = left.push(widget::banner(m, *is_error));
+        }
+        left = left.push(iced::widget::space().height(Fill)).push(widget::secondary("Back to cart", Some(Message::Back)).width(220));
+        let pad = column![
+            text("Amount tendered").size(TEXT),
+            container(text(if self.entry.is_empty() { " ".to_string() } else { self.entry.clone() }).size(TITLE))
+                .padding([4, 12])
+                .width(Fill)
+                .style(theme::panel),
+            widget::keypad(Message::Pad, "Tender", true),
+        ]
+        .spacing(8)
+        .width(FillPortion(4));
+        row![left, pad].spacing(24).padding(24).into()
+    }
+
+    fn done_view<'a>(&'a self, ctx: Ctx<'a>, receipt: &'a SaleReceipt) -> Element<'a, Message> {
+        let preview = receipt.text.iter().fold(column![].spacing(2), |c, line| c.push(text(line.as_str()).size(16).font(iced::Font::MONOSPACE)));
+        column![
+            text(format!("Sale {} complete", receipt.number)).size(TITLE),
+            text("Change due").size(TEXT),
+            text(ctx.money(receipt.change)).size(72),
+            row![
+                container(scrollable(preview)).padding(12).height(Fill).width(FillPortion(3)).style(theme::panel),
+                column![
+                    widget::action("Print receipt", Some(Message::Print)).width(Fill),
+                    widget::secondary("No receipt", Some(Message::NoReceipt)).width(Fill),
+                ]
+                .spacing(12)
+                .width(FillPortion(2)),
+            ]
+            .spacing(24)
+            .height(Fill),
+        ]
+        .spacing(12)
+        .padding(24)
+        .align_x(Center)
+        .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn quick_amounts_start_exact_and_round_up_to_notes() {
+        assert_eq!(quick_amounts(dec!(7.85)), vec![dec!(7.85), dec!(10), dec!(20), dec!(50), dec!(100)]);
+        assert_eq!(quick_amounts(dec!(20)), vec![dec!(20), dec!(50), dec!(100)]);
+    }
+}
