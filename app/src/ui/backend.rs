@@ -165,7 +165,9 @@ pub struct SaleReceipt {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PaymentOutcome {
     /// More is due; the cart shows what is paid so far.
-    Partial { remaining: Decimal },
+    Partial {
+        remaining: Decimal,
+    },
     Completed(SaleReceipt),
 }
 

@@ -36,11 +36,20 @@ impl Hash for DeviceFeed {
 impl DeviceFeed {
     pub fn channel() -> (DeviceSender, DeviceFeed) {
         let (tx, rx) = mpsc::unbounded();
-        (tx, DeviceFeed { receiver: Arc::new(Mutex::new(Some(rx))) })
+        (
+            tx,
+            DeviceFeed {
+                receiver: Arc::new(Mutex::new(Some(rx))),
+            },
+        )
     }
 
     fn stream(&self) -> BoxStream<'static, DeviceEvent> {
-        let taken = self.receiver.lock().map(|mut slot| slot.take()).unwrap_or_default();
+        let taken = self
+            .receiver
+            .lock()
+            .map(|mut slot| slot.take())
+            .unwrap_or_default();
         match taken {
             Some(rx) => rx.boxed(),
             None => stream::pending().boxed(),

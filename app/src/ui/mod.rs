@@ -45,7 +45,14 @@ pub struct Options {
 
 impl Options {
     pub fn new(backend: Arc<dyn Backend>, export_dir: PathBuf) -> Self {
-        Options { backend, kiosk: false, window: Size::new(1024.0, 768.0), theme: ThemeChoice::Normal, export_dir, devices: None }
+        Options {
+            backend,
+            kiosk: false,
+            window: Size::new(1024.0, 768.0),
+            theme: ThemeChoice::Normal,
+            export_dir,
+            devices: None,
+        }
     }
 }
 
@@ -91,7 +98,14 @@ pub enum Nav {
 }
 
 impl Nav {
-    const ALL: [Nav; 6] = [Nav::Checkout, Nav::Shift, Nav::Refund, Nav::Inventory, Nav::Reports, Nav::Devices];
+    const ALL: [Nav; 6] = [
+        Nav::Checkout,
+        Nav::Shift,
+        Nav::Refund,
+        Nav::Inventory,
+        Nav::Reports,
+        Nav::Devices,
+    ];
 
     fn label(self) -> &'static str {
         match self {
@@ -230,7 +244,11 @@ impl App {
                 if let Some(login::Event::LoggedIn(user)) = s.update(m, b) {
                     self.user = Some(user);
                     // No shift yet: the first thing a cashier does is open one.
-                    let first = if b.shift().is_some() { Nav::Checkout } else { Nav::Shift };
+                    let first = if b.shift().is_some() {
+                        Nav::Checkout
+                    } else {
+                        Nav::Shift
+                    };
                     self.go(first);
                 }
             }
@@ -277,7 +295,11 @@ impl App {
             (Message::Device(DeviceEvent::Changed) | Message::Tick, _) => {
                 let backend = Arc::clone(&self.backend);
                 return Task::perform(
-                    async move { tokio::task::spawn_blocking(move || backend.status()).await.ok() },
+                    async move {
+                        tokio::task::spawn_blocking(move || backend.status())
+                            .await
+                            .ok()
+                    },
                     Message::Status,
                 );
             }
@@ -299,7 +321,9 @@ impl App {
                     let now = Instant::now();
                     match key {
                         Key::Named(Named::Enter) => Some(Message::Wedge(WedgeKey::Enter, now)),
-                        _ => text.and_then(|t| t.chars().next()).map(|c| Message::Wedge(WedgeKey::Char(c), now)),
+                        _ => text
+                            .and_then(|t| t.chars().next())
+                            .map(|c| Message::Wedge(WedgeKey::Char(c), now)),
                     }
                 }
                 iced::Event::Window(window::Event::Resized(size)) => Some(Message::Resized(size)),
@@ -314,7 +338,11 @@ impl App {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
-        let ctx = Ctx { lane: &self.lane, user: self.user.as_ref(), wide: self.wide };
+        let ctx = Ctx {
+            lane: &self.lane,
+            user: self.user.as_ref(),
+            wide: self.wide,
+        };
         let body: Element<'_, Message> = match &self.screen {
             Screen::Login(s) => s.view(ctx).map(Message::Login),
             Screen::Checkout(s) => s.view(ctx).map(Message::Checkout),
@@ -330,7 +358,11 @@ impl App {
             page = page.push(self.nav_bar());
         }
         page.push(iced::widget::container(body).height(Fill))
-            .push(status_bar::view(&self.lane, self.user.as_ref(), &self.status))
+            .push(status_bar::view(
+                &self.lane,
+                self.user.as_ref(),
+                &self.status,
+            ))
             .into()
     }
 
@@ -352,9 +384,14 @@ impl App {
             bar = bar.push(
                 widget::touch(nav.label(), Some(Message::Nav(nav)))
                     .width(Fill)
-                    .style(if current == Some(nav) { theme::tile_active } else { theme::tile }),
+                    .style(if current == Some(nav) {
+                        theme::tile_active
+                    } else {
+                        theme::tile
+                    }),
             );
         }
-        bar.push(widget::danger("Log out", Some(Message::Logout)).width(Fill)).into()
+        bar.push(widget::danger("Log out", Some(Message::Logout)).width(Fill))
+            .into()
     }
 }

@@ -29,7 +29,9 @@ pub struct ScanWedge {
 impl ScanWedge {
     /// Feeds one key press; returns the code when the key completes a scan.
     pub fn push(&mut self, key: WedgeKey, at: Instant) -> Option<String> {
-        let in_burst = self.last.is_some_and(|last| at.saturating_duration_since(last) <= MAX_GAP);
+        let in_burst = self
+            .last
+            .is_some_and(|last| at.saturating_duration_since(last) <= MAX_GAP);
         if !in_burst {
             self.buffer.clear();
         }
@@ -65,7 +67,10 @@ mod tests {
     #[test]
     fn a_fast_burst_ending_in_enter_is_a_scan() {
         let mut w = ScanWedge::default();
-        assert_eq!(feed(&mut w, "4006381333931", Instant::now(), 5), Some("4006381333931".into()));
+        assert_eq!(
+            feed(&mut w, "4006381333931", Instant::now(), 5),
+            Some("4006381333931".into())
+        );
     }
 
     #[test]

@@ -54,7 +54,11 @@ pub fn panel(theme: &Theme) -> container::Style {
     let p = theme.extended_palette();
     container::Style {
         background: Some(Background::Color(p.background.base.color)),
-        border: Border { color: p.background.strong.color, width: 1.0, radius: 8.0.into() },
+        border: Border {
+            color: p.background.strong.color,
+            width: 1.0,
+            radius: 8.0.into(),
+        },
         text_color: Some(p.background.base.text),
         ..container::Style::default()
     }
@@ -76,7 +80,11 @@ pub fn selected(theme: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(p.primary.weak.color)),
         text_color: Some(p.primary.weak.text),
-        border: Border { color: p.primary.strong.color, width: 2.0, radius: 6.0.into() },
+        border: Border {
+            color: p.primary.strong.color,
+            width: 2.0,
+            radius: 6.0.into(),
+        },
         ..container::Style::default()
     }
 }
@@ -87,7 +95,10 @@ pub fn error_banner(theme: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(p.danger.base.color)),
         text_color: Some(p.danger.base.text),
-        border: Border { radius: 6.0.into(), ..Border::default() },
+        border: Border {
+            radius: 6.0.into(),
+            ..Border::default()
+        },
         ..container::Style::default()
     }
 }
@@ -97,7 +108,10 @@ pub fn info_banner(theme: &Theme) -> container::Style {
     container::Style {
         background: Some(Background::Color(p.success.base.color)),
         text_color: Some(p.success.base.text),
-        border: Border { radius: 6.0.into(), ..Border::default() },
+        border: Border {
+            radius: 6.0.into(),
+            ..Border::default()
+        },
         ..container::Style::default()
     }
 }
@@ -105,7 +119,9 @@ pub fn info_banner(theme: &Theme) -> container::Style {
 /// A bar in a chart.
 pub fn bar(theme: &Theme) -> container::Style {
     container::Style {
-        background: Some(Background::Color(theme.extended_palette().primary.base.color)),
+        background: Some(Background::Color(
+            theme.extended_palette().primary.base.color,
+        )),
         ..container::Style::default()
     }
 }
@@ -120,8 +136,16 @@ pub fn tile(theme: &Theme, status: button::Status) -> button::Style {
     };
     button::Style {
         background: Some(Background::Color(base.color)),
-        text_color: if status == button::Status::Disabled { p.background.strong.color } else { base.text },
-        border: Border { color: p.background.strong.color, width: 1.0, radius: 8.0.into() },
+        text_color: if status == button::Status::Disabled {
+            p.background.strong.color
+        } else {
+            base.text
+        },
+        border: Border {
+            color: p.background.strong.color,
+            width: 1.0,
+            radius: 8.0.into(),
+        },
         ..button::Style::default()
     }
 }
@@ -132,13 +156,19 @@ pub fn tile_active(theme: &Theme, status: button::Status) -> button::Style {
     button::Style {
         background: Some(Background::Color(p.primary.strong.color)),
         text_color: p.primary.strong.text,
-        border: Border { color: p.primary.base.color, width: 2.0, radius: 8.0.into() },
+        border: Border {
+            color: p.primary.base.color,
+            width: 2.0,
+            radius: 8.0.into(),
+        },
         ..tile(theme, status)
     }
 }
 
 pub fn text_muted(theme: &Theme) -> iced::widget::text::Style {
-    iced::widget::text::Style { color: Some(dim(theme.extended_palette().background.base.text)) }
+    iced::widget::text::Style {
+        color: Some(dim(theme.extended_palette().background.base.text)),
+    }
 }
 
 fn dim(c: Color) -> Color {

@@ -11,42 +11,72 @@ pub type Element<'a, Message> = iced::Element<'a, Message>;
 /// The minimum height of anything a finger taps (WCAG 2.5.5 asks for 44 px; we use 56).
 pub const TOUCH: f32 = 56.0;
 pub const TEXT: u32 = 20;
+/// Product, user and tender tiles: two lines of text, well above the touch minimum.
+pub const TILE: f32 = 76.0;
 pub const TITLE: u32 = 28;
 
 /// A plain touch button with a centred label.
-pub fn touch<'a, M: Clone + 'a>(label: impl text::IntoFragment<'a>, message: Option<M>) -> Button<'a, M> {
-    button(text(label).size(TEXT).align_x(Center).align_y(Center).width(Fill).height(Fill))
-        .on_press_maybe(message)
-        .height(Length::Fixed(TOUCH))
-        .padding([8, 12])
+pub fn touch<'a, M: Clone + 'a>(
+    label: impl text::IntoFragment<'a>,
+    message: Option<M>,
+) -> Button<'a, M> {
+    button(
+        text(label)
+            .size(TEXT)
+            .align_x(Center)
+            .align_y(Center)
+            .width(Fill)
+            .height(Fill),
+    )
+    .on_press_maybe(message)
+    .height(Length::Fixed(TOUCH))
+    .padding([8, 12])
 }
 
 /// A primary action (Pay, Login, Refund).
-pub fn action<'a, M: Clone + 'a>(label: impl text::IntoFragment<'a>, message: Option<M>) -> Button<'a, M> {
+pub fn action<'a, M: Clone + 'a>(
+    label: impl text::IntoFragment<'a>,
+    message: Option<M>,
+) -> Button<'a, M> {
     touch(label, message).style(button::primary)
 }
 
-pub fn danger<'a, M: Clone + 'a>(label: impl text::IntoFragment<'a>, message: Option<M>) -> Button<'a, M> {
+pub fn danger<'a, M: Clone + 'a>(
+    label: impl text::IntoFragment<'a>,
+    message: Option<M>,
+) -> Button<'a, M> {
     touch(label, message).style(button::danger)
 }
 
-pub fn secondary<'a, M: Clone + 'a>(label: impl text::IntoFragment<'a>, message: Option<M>) -> Button<'a, M> {
+pub fn secondary<'a, M: Clone + 'a>(
+    label: impl text::IntoFragment<'a>,
+    message: Option<M>,
+) -> Button<'a, M> {
     touch(label, message).style(button::secondary)
 }
 
 /// A large tile with a title and a second line (product, user, tender).
-pub fn tile<'a, M: Clone + 'a>(title: String, detail: String, active: bool, message: Option<M>) -> Button<'a, M> {
+pub fn tile<'a, M: Clone + 'a>(
+    title: String,
+    detail: String,
+    active: bool,
+    message: Option<M>,
+) -> Button<'a, M> {
     button(
-        column![text(title).size(TEXT), text(detail).size(16)]
+        column![text(title).size(18), text(detail).size(16)]
             .spacing(4)
             .width(Fill)
             .align_x(Center),
     )
     .on_press_maybe(message)
     .width(Fill)
-    .height(Length::Fixed(84.0))
+    .height(Length::Fixed(TILE))
     .padding(8)
-    .style(if active { theme::tile_active } else { theme::tile })
+    .style(if active {
+        theme::tile_active
+    } else {
+        theme::tile
+    })
 }
 
 /// Lays tiles out in rows of `columns`, padding the last row so tiles keep their width.
@@ -105,15 +135,41 @@ pub fn parse_entry(buffer: &str) -> Option<Decimal> {
 }
 
 /// The 4x4 numeric keypad; `enter` labels the Enter key ("OK", "Qty", "Login").
-pub fn keypad<'a, M: Clone + 'a>(on_key: fn(PadKey) -> M, enter: &'a str, with_dot: bool) -> Element<'a, M> {
-    let key = |label: &'a str, k: PadKey| touch(label, Some(on_key(k))).width(Fill).style(theme::tile);
-    let digit = |d: u8| key(["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"][usize::from(d)], PadKey::Digit(d));
-    let dot: Element<'a, M> = if with_dot { key(".", PadKey::Dot).into() } else { iced::widget::space().width(Fill).into() };
+pub fn keypad<'a, M: Clone + 'a>(
+    on_key: fn(PadKey) -> M,
+    enter: &'a str,
+    with_dot: bool,
+) -> Element<'a, M> {
+    let key =
+        |label: &'a str, k: PadKey| touch(label, Some(on_key(k))).width(Fill).style(theme::tile);
+    let digit = |d: u8| {
+        key(
+            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"][usize::from(d)],
+            PadKey::Digit(d),
+        )
+    };
+    let dot: Element<'a, M> = if with_dot {
+        key(".", PadKey::Dot).into()
+    } else {
+        iced::widget::space().width(Fill).into()
+    };
     column![
         row![digit(7), digit(8), digit(9), key("⌫", PadKey::Back)].spacing(6),
         row![digit(4), digit(5), digit(6), key("C", PadKey::Clear)].spacing(6),
-        row![digit(1), digit(2), digit(3), action(enter, Some(on_key(PadKey::Enter))).width(Fill)].spacing(6),
-        row![digit(0), key("00", PadKey::DoubleZero), dot, iced::widget::space().width(Fill)].spacing(6),
+        row![
+            digit(1),
+            digit(2),
+            digit(3),
+            action(enter, Some(on_key(PadKey::Enter))).width(Fill)
+        ]
+        .spacing(6),
+        row![
+            digit(0),
+            key("00", PadKey::DoubleZero),
+            dot,
+            iced::widget::space().width(Fill)
+        ]
+        .spacing(6),
     ]
     .spacing(6)
     .into()
@@ -161,7 +217,9 @@ pub fn osk<'a, M: Clone + 'a>(on_key: fn(OskKey) -> M) -> Element<'a, M> {
     keys.push(
         row![
             touch("Space", Some(on_key(OskKey::Char(' ')))).width(Length::FillPortion(4)),
-            touch("⌫", Some(on_key(OskKey::Back))).width(Fill).style(theme::tile),
+            touch("⌫", Some(on_key(OskKey::Back)))
+                .width(Fill)
+                .style(theme::tile),
             action("Done", Some(on_key(OskKey::Done))).width(Fill),
         ]
         .spacing(4),
@@ -170,8 +228,14 @@ pub fn osk<'a, M: Clone + 'a>(on_key: fn(OskKey) -> M) -> Element<'a, M> {
 }
 
 /// A labelled value row (totals, reports).
-pub fn figure<'a, M: 'a>(label: impl text::IntoFragment<'a>, value: String, size: u32) -> Element<'a, M> {
-    row![text(label).size(size).width(Fill), text(value).size(size)].spacing(8).into()
+pub fn figure<'a, M: 'a>(
+    label: impl text::IntoFragment<'a>,
+    value: String,
+    size: u32,
+) -> Element<'a, M> {
+    row![text(label).size(size).width(Fill), text(value).size(size)]
+        .spacing(8)
+        .into()
 }
 
 /// Money as the lane shows it: two decimals and the currency code.
@@ -185,6 +249,10 @@ pub fn banner<'a, M: 'a>(message: &'a str, is_error: bool) -> Element<'a, M> {
     container(text(format!("{prefix}{message}")).size(TEXT))
         .padding(12)
         .width(Fill)
-        .style(if is_error { theme::error_banner } else { theme::info_banner })
+        .style(if is_error {
+            theme::error_banner
+        } else {
+            theme::info_banner
+        })
         .into()
 }

@@ -45,7 +45,14 @@ impl Default for MemoryBackend {
     }
 }
 
-fn product(sku: &str, gtin: &str, name: &str, category: &str, price: Decimal, stock: Decimal) -> Product {
+fn product(
+    sku: &str,
+    gtin: &str,
+    name: &str,
+    category: &str,
+    price: Decimal,
+    stock: Decimal,
+) -> Product {
     Product {
         sku: sku.into(),
         gtin: (!gtin.is_empty()).then(|| gtin.into()),
@@ -63,22 +70,134 @@ fn product(sku: &str, gtin: &str, name: &str, category: &str, price: Decimal, st
 /// The demo catalog every fresh lane starts with.
 pub fn demo_catalog() -> Vec<Product> {
     let mut items = vec![
-        product("COF-250", "4006381333931", "Coffee beans 250 g", "Grocery", dec!(6.49), dec!(40)),
-        product("TEA-100", "5000112637922", "Green tea 100 g", "Grocery", dec!(3.20), dec!(25)),
-        product("PAS-500", "8076809513722", "Spaghetti 500 g", "Grocery", dec!(1.39), dec!(60)),
-        product("OIL-750", "8001505005592", "Olive oil 0.75 l", "Grocery", dec!(8.95), dec!(4)),
-        product("MLK-1L", "4008400402222", "Whole milk 1 l", "Dairy", dec!(1.15), dec!(30)),
-        product("BUT-250", "4000400131136", "Butter 250 g", "Dairy", dec!(2.49), dec!(18)),
-        product("YOG-500", "4007993007059", "Greek yoghurt 500 g", "Dairy", dec!(2.79), dec!(3)),
-        product("CHE-200", "3228021170022", "Comté 200 g", "Dairy", dec!(4.60), dec!(12)),
-        product("WAT-150", "3057640117008", "Still water 1.5 l", "Drinks", dec!(0.65), dec!(90)),
-        product("JUI-1L", "4001497100008", "Orange juice 1 l", "Drinks", dec!(2.25), dec!(22)),
-        product("COL-330", "5449000000996", "Cola 0.33 l", "Drinks", dec!(1.10), dec!(48)),
-        product("BRD-500", "2000000000015", "Sourdough loaf", "Bakery", dec!(3.80), dec!(10)),
-        product("CRO-001", "2000000000022", "Croissant", "Bakery", dec!(1.20), dec!(24)),
-        product("BAG-001", "2000000000039", "Baguette", "Bakery", dec!(1.05), dec!(2)),
-        product("SOA-100", "4005900036698", "Hand soap", "Household", dec!(1.95), dec!(15)),
-        product("DET-1L", "8001090621245", "Dish soap 1 l", "Household", dec!(2.45), dec!(9)),
+        product(
+            "COF-250",
+            "4006381333931",
+            "Coffee beans 250 g",
+            "Grocery",
+            dec!(6.49),
+            dec!(40),
+        ),
+        product(
+            "TEA-100",
+            "5000112637922",
+            "Green tea 100 g",
+            "Grocery",
+            dec!(3.20),
+            dec!(25),
+        ),
+        product(
+            "PAS-500",
+            "8076809513722",
+            "Spaghetti 500 g",
+            "Grocery",
+            dec!(1.39),
+            dec!(60),
+        ),
+        product(
+            "OIL-750",
+            "8001505005592",
+            "Olive oil 0.75 l",
+            "Grocery",
+            dec!(8.95),
+            dec!(4),
+        ),
+        product(
+            "MLK-1L",
+            "4008400402222",
+            "Whole milk 1 l",
+            "Dairy",
+            dec!(1.15),
+            dec!(30),
+        ),
+        product(
+            "BUT-250",
+            "4000400131136",
+            "Butter 250 g",
+            "Dairy",
+            dec!(2.49),
+            dec!(18),
+        ),
+        product(
+            "YOG-500",
+            "4007993007059",
+            "Greek yoghurt 500 g",
+            "Dairy",
+            dec!(2.79),
+            dec!(3),
+        ),
+        product(
+            "CHE-200",
+            "3228021170022",
+            "Comté 200 g",
+            "Dairy",
+            dec!(4.60),
+            dec!(12),
+        ),
+        product(
+            "WAT-150",
+            "3057640117008",
+            "Still water 1.5 l",
+            "Drinks",
+            dec!(0.65),
+            dec!(90),
+        ),
+        product(
+            "JUI-1L",
+            "4001497100008",
+            "Orange juice 1 l",
+            "Drinks",
+            dec!(2.25),
+            dec!(22),
+        ),
+        product(
+            "COL-330",
+            "5449000000996",
+            "Cola 0.33 l",
+            "Drinks",
+            dec!(1.10),
+            dec!(48),
+        ),
+        product(
+            "BRD-500",
+            "2000000000015",
+            "Sourdough loaf",
+            "Bakery",
+            dec!(3.80),
+            dec!(10),
+        ),
+        product(
+            "CRO-001",
+            "2000000000022",
+            "Croissant",
+            "Bakery",
+            dec!(1.20),
+            dec!(24),
+        ),
+        product(
+            "BAG-001",
+            "2000000000039",
+            "Baguette",
+            "Bakery",
+            dec!(1.05),
+            dec!(2),
+        ),
+        product(
+            "SOA-100",
+            "4005900036698",
+            "Hand soap",
+            "Household",
+            dec!(1.95),
+            dec!(15),
+        ),
+        product(
+            "DET-1L",
+            "8001090621245",
+            "Dish soap 1 l",
+            "Household",
+            dec!(2.45),
+            dec!(9),
+        ),
     ];
     for (sku, name, price) in [
         ("APL-KG", "Apples (kg)", dec!(2.99)),
@@ -93,31 +212,68 @@ pub fn demo_catalog() -> Vec<Product> {
     items
 }
 
+/// Half-up to the cent, as tills and tax authorities round (not banker's rounding).
 fn money(value: Decimal) -> Decimal {
-    value.round_dp(2)
+    value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
 }
 
 fn tax_rate(class: &str) -> Decimal {
-    if class == "reduced" { dec!(0.055) } else { dec!(0.20) }
+    if class == "reduced" {
+        dec!(0.055)
+    } else {
+        dec!(0.20)
+    }
 }
 
 impl MemoryBackend {
     pub fn demo() -> Self {
         let users = vec![
-            (UserTile { id: "alice".into(), name: "Alice".into(), role: Role::Cashier }, "1234".into()),
-            (UserTile { id: "bob".into(), name: "Bob".into(), role: Role::Cashier }, "2468".into()),
-            (UserTile { id: "morgan".into(), name: "Morgan".into(), role: Role::Manager }, "9999".into()),
+            (
+                UserTile {
+                    id: "alice".into(),
+                    name: "Alice".into(),
+                    role: Role::Cashier,
+                },
+                "1234".into(),
+            ),
+            (
+                UserTile {
+                    id: "bob".into(),
+                    name: "Bob".into(),
+                    role: Role::Cashier,
+                },
+                "2468".into(),
+            ),
+            (
+                UserTile {
+                    id: "morgan".into(),
+                    name: "Morgan".into(),
+                    role: Role::Manager,
+                },
+                "9999".into(),
+            ),
         ];
-        let products = demo_catalog().into_iter().map(|p| (p.sku.clone(), p)).collect();
+        let products = demo_catalog()
+            .into_iter()
+            .map(|p| (p.sku.clone(), p))
+            .collect();
         MemoryBackend {
-            state: Mutex::new(State { users, products, next_line: 1, next_held: 1, ..State::default() }),
+            state: Mutex::new(State {
+                users,
+                products,
+                next_line: 1,
+                next_held: 1,
+                ..State::default()
+            }),
         }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the demo state half-written in a way
         // that matters more than stopping the till, so recover the guard.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -126,12 +282,19 @@ impl State {
         let subtotal: Decimal = self.cart.iter().map(|l| l.total).sum();
         let discount = money(subtotal * self.cart_discount / dec!(100));
         let total = subtotal - discount;
-        let factor = if subtotal.is_zero() { Decimal::ONE } else { total / subtotal };
+        let factor = if subtotal.is_zero() {
+            Decimal::ONE
+        } else {
+            total / subtotal
+        };
         let tax = self
             .cart
             .iter()
             .map(|l| {
-                let rate = self.products.get(&l.sku).map_or(dec!(0.20), |p| tax_rate(&p.tax_class));
+                let rate = self
+                    .products
+                    .get(&l.sku)
+                    .map_or(dec!(0.20), |p| tax_rate(&p.tax_class));
                 l.total * factor * rate / (Decimal::ONE + rate)
             })
             .sum::<Decimal>();
@@ -148,10 +311,17 @@ impl State {
     }
 
     fn require_user(&self) -> BackendResult<&UserTile> {
-        self.user.as_ref().ok_or_else(|| BackendError::Refused("nobody is logged in".into()))
+        self.user
+            .as_ref()
+            .ok_or_else(|| BackendError::Refused("nobody is logged in".into()))
     }
 
-    fn add(&mut self, sku: &str, quantity: Decimal, price: Option<Decimal>) -> BackendResult<CartView> {
+    fn add(
+        &mut self,
+        sku: &str,
+        quantity: Decimal,
+        price: Option<Decimal>,
+    ) -> BackendResult<CartView> {
         self.require_user()?;
         if quantity <= Decimal::ZERO {
             return Err(BackendError::Invalid("quantity must be positive".into()));
@@ -162,11 +332,12 @@ impl State {
             .filter(|p| p.active)
             .ok_or_else(|| BackendError::NotFound(format!("item {sku}")))?;
         let unit_price = price.unwrap_or(p.price);
-        if let Some(line) = self
-            .cart
-            .iter_mut()
-            .find(|l| l.sku == sku && p.unit == Unit::Each && l.unit_price == unit_price && l.discount_percent.is_zero())
-        {
+        if let Some(line) = self.cart.iter_mut().find(|l| {
+            l.sku == sku
+                && p.unit == Unit::Each
+                && l.unit_price == unit_price
+                && l.discount_percent.is_zero()
+        }) {
             line.quantity += quantity;
             line.total = money(line.quantity * line.unit_price);
         } else {
@@ -207,7 +378,11 @@ fn embedded_price(code: &str) -> Option<(String, Decimal)> {
 
 impl Backend for MemoryBackend {
     fn lane(&self) -> LaneInfo {
-        LaneInfo { lane_id: "LANE-01".into(), store_name: "Demo store".into(), currency: "EUR".into() }
+        LaneInfo {
+            lane_id: "LANE-01".into(),
+            store_name: "Demo store".into(),
+            currency: "EUR".into(),
+        }
     }
 
     fn users(&self) -> Vec<UserTile> {
@@ -268,11 +443,20 @@ impl Backend for MemoryBackend {
     fn scan(&self, code: &str) -> BackendResult<CartView> {
         let mut s = self.state();
         let code = code.trim();
-        if let Some(sku) = s.products.values().find(|p| p.gtin.as_deref() == Some(code)).map(|p| p.sku.clone()) {
+        if let Some(sku) = s
+            .products
+            .values()
+            .find(|p| p.gtin.as_deref() == Some(code))
+            .map(|p| p.sku.clone())
+        {
             return s.add(&sku, Decimal::ONE, None);
         }
         if let Some((base, price)) = embedded_price(code)
-            && let Some(sku) = s.products.values().find(|p| p.gtin.as_deref() == Some(&base)).map(|p| p.sku.clone())
+            && let Some(sku) = s
+                .products
+                .values()
+                .find(|p| p.gtin.as_deref() == Some(&base))
+                .map(|p| p.sku.clone())
         {
             return s.add(&sku, Decimal::ONE, Some(price));
         }
@@ -289,7 +473,9 @@ impl Backend for MemoryBackend {
         match edit {
             LineEdit::Quantity(q) if q > Decimal::ZERO => line.quantity = q,
             LineEdit::Price(p) if p >= Decimal::ZERO => line.unit_price = p,
-            LineEdit::DiscountPercent(d) if (Decimal::ZERO..=dec!(100)).contains(&d) => line.discount_percent = d,
+            LineEdit::DiscountPercent(d) if (Decimal::ZERO..=dec!(100)).contains(&d) => {
+                line.discount_percent = d
+            }
             _ => return Err(BackendError::Invalid("value out of range".into())),
         }
         let gross = line.quantity * line.unit_price;
@@ -316,7 +502,9 @@ impl Backend for MemoryBackend {
         let mut s = self.state();
         let name = query.trim();
         if name.is_empty() {
-            return Err(BackendError::Invalid("type a customer name or number".into()));
+            return Err(BackendError::Invalid(
+                "type a customer name or number".into(),
+            ));
         }
         s.customer = Some(name.to_string());
         Ok(s.view())
@@ -328,10 +516,16 @@ impl Backend for MemoryBackend {
             return Err(BackendError::Refused("the cart is empty".into()));
         }
         if !s.payments.is_empty() {
-            return Err(BackendError::Refused("a cart with payments cannot be held".into()));
+            return Err(BackendError::Refused(
+                "a cart with payments cannot be held".into(),
+            ));
         }
         let view = s.view();
-        let held = HeldCart { id: s.next_held, label: format!("Hold #{}", s.next_held), total: view.total };
+        let held = HeldCart {
+            id: s.next_held,
+            label: format!("Hold #{}", s.next_held),
+            total: view.total,
+        };
         s.next_held += 1;
         let lines = std::mem::take(&mut s.cart);
         s.held.push((held, lines));
@@ -346,9 +540,15 @@ impl Backend for MemoryBackend {
     fn recall(&self, id: u64) -> BackendResult<CartView> {
         let mut s = self.state();
         if !s.cart.is_empty() {
-            return Err(BackendError::Refused("finish or hold the current cart first".into()));
+            return Err(BackendError::Refused(
+                "finish or hold the current cart first".into(),
+            ));
         }
-        let pos = s.held.iter().position(|(h, _)| h.id == id).ok_or_else(|| BackendError::NotFound(format!("held cart {id}")))?;
+        let pos = s
+            .held
+            .iter()
+            .position(|(h, _)| h.id == id)
+            .ok_or_else(|| BackendError::NotFound(format!("held cart {id}")))?;
         let (_, lines) = s.held.remove(pos);
         s.cart = lines;
         Ok(s.view())
@@ -357,7 +557,9 @@ impl Backend for MemoryBackend {
     fn void_cart(&self) -> BackendResult<CartView> {
         let mut s = self.state();
         if !s.payments.is_empty() {
-            return Err(BackendError::Refused("payments were taken; refund them first".into()));
+            return Err(BackendError::Refused(
+                "payments were taken; refund them first".into(),
+            ));
         }
         s.reset_cart();
         Ok(s.view())
@@ -367,7 +569,9 @@ impl Backend for MemoryBackend {
         let mut s = self.state();
         s.require_user()?;
         if tender == TenderKind::Card {
-            return Err(BackendError::Refused("card payments need the acquirer link".into()));
+            return Err(BackendError::Refused(
+                "card payments need the acquirer link".into(),
+            ));
         }
         let view = s.view();
         if view.lines.is_empty() {
@@ -378,12 +582,16 @@ impl Backend for MemoryBackend {
         }
         let due = view.due();
         if tender != TenderKind::Cash && amount > due {
-            return Err(BackendError::Refused(format!("only cash can exceed the amount due ({due})")));
+            return Err(BackendError::Refused(format!(
+                "only cash can exceed the amount due ({due})"
+            )));
         }
         let applied = amount.min(due);
         s.payments.push((tender, applied));
         if applied < due {
-            return Ok(PaymentOutcome::Partial { remaining: due - applied });
+            return Ok(PaymentOutcome::Partial {
+                remaining: due - applied,
+            });
         }
         let change = amount - applied;
         let number = format!("R{:06}", s.sales.len() + 1);
@@ -396,7 +604,11 @@ impl Backend for MemoryBackend {
                 name: l.name.clone(),
                 quantity: l.quantity,
                 refundable: l.quantity,
-                unit_price: if l.quantity.is_zero() { l.total } else { money(l.total / l.quantity) },
+                unit_price: if l.quantity.is_zero() {
+                    l.total
+                } else {
+                    money(l.total / l.quantity)
+                },
             })
             .collect();
         for l in &view.lines {
@@ -405,23 +617,43 @@ impl Backend for MemoryBackend {
             }
         }
         let payments = std::mem::take(&mut s.payments);
-        let cash: Decimal = payments.iter().filter(|(t, _)| *t == TenderKind::Cash).map(|(_, a)| *a).sum();
+        let cash: Decimal = payments
+            .iter()
+            .filter(|(t, _)| *t == TenderKind::Cash)
+            .map(|(_, a)| *a)
+            .sum();
         if let Some(shift) = s.shift.as_mut() {
             shift.cash_sales += cash;
             shift.expected_cash += cash;
         }
-        let mut text: Vec<String> = view.lines.iter().map(|l| format!("{} x{}  {}", l.name, l.quantity, l.total)).collect();
+        let mut text: Vec<String> = view
+            .lines
+            .iter()
+            .map(|l| format!("{} x{}  {}", l.name, l.quantity, l.total))
+            .collect();
         text.push(format!("TOTAL {}", view.total));
         text.push(format!("CHANGE {change}"));
         let hour = u8::try_from(10 + s.sales.len() % 8).unwrap_or(10);
-        s.sales.push(Sale { number: number.clone(), lines, payments, hour });
+        s.sales.push(Sale {
+            number: number.clone(),
+            lines,
+            payments,
+            hour,
+        });
         s.outbox += 1;
         s.reset_cart();
-        Ok(PaymentOutcome::Completed(SaleReceipt { number, total: view.total, change, text }))
+        Ok(PaymentOutcome::Completed(SaleReceipt {
+            number,
+            total: view.total,
+            change,
+            text,
+        }))
     }
 
     fn card_ready(&self) -> BackendResult<()> {
-        Err(BackendError::Refused("card payments need the acquirer link".into()))
+        Err(BackendError::Refused(
+            "card payments need the acquirer link".into(),
+        ))
     }
 
     fn find_receipt(&self, number: &str) -> BackendResult<ReceiptLookup> {
@@ -431,15 +663,25 @@ impl Backend for MemoryBackend {
             .iter()
             .find(|sale| sale.number.eq_ignore_ascii_case(number.trim()))
             .ok_or_else(|| BackendError::NotFound(format!("receipt {number}")))?;
-        Ok(ReceiptLookup { number: sale.number.clone(), lines: sale.lines.clone() })
+        Ok(ReceiptLookup {
+            number: sale.number.clone(),
+            lines: sale.lines.clone(),
+        })
     }
 
-    fn refund(&self, number: &str, lines: &[(u32, Decimal)], approval: Option<&Approval>) -> BackendResult<RefundDone> {
+    fn refund(
+        &self,
+        number: &str,
+        lines: &[(u32, Decimal)],
+        approval: Option<&Approval>,
+    ) -> BackendResult<RefundDone> {
         let mut s = self.state();
         let user = s.require_user()?.clone();
         if user.role != Role::Manager {
             let ok = approval.is_some_and(|a| {
-                s.users.iter().any(|(u, pin)| u.id == a.user_id && *pin == a.pin && u.role == Role::Manager)
+                s.users
+                    .iter()
+                    .any(|(u, pin)| u.id == a.user_id && *pin == a.pin && u.role == Role::Manager)
             });
             if !ok {
                 return Err(BackendError::NeedsManager("refunds need a manager".into()));
@@ -458,7 +700,10 @@ impl Backend for MemoryBackend {
                 .find(|l| l.line_no == *line_no)
                 .ok_or_else(|| BackendError::NotFound(format!("line {line_no}")))?;
             if *qty <= Decimal::ZERO || *qty > line.refundable {
-                return Err(BackendError::Invalid(format!("line {line_no}: at most {} can be refunded", line.refundable)));
+                return Err(BackendError::Invalid(format!(
+                    "line {line_no}: at most {} can be refunded",
+                    line.refundable
+                )));
             }
             amount += money(*qty * line.unit_price);
         }
@@ -509,7 +754,10 @@ impl Backend for MemoryBackend {
         if reason.trim().is_empty() {
             return Err(BackendError::Invalid("give a reason".into()));
         }
-        let shift = s.shift.as_mut().ok_or_else(|| BackendError::Refused("no shift is open".into()))?;
+        let shift = s
+            .shift
+            .as_mut()
+            .ok_or_else(|| BackendError::Refused("no shift is open".into()))?;
         if amount >= Decimal::ZERO {
             shift.cash_in += amount;
         } else {
@@ -521,13 +769,24 @@ impl Backend for MemoryBackend {
 
     fn x_report(&self) -> BackendResult<ShiftReport> {
         let s = self.state();
-        let shift = s.shift.as_ref().ok_or_else(|| BackendError::Refused("no shift is open".into()))?;
-        Ok(report(ShiftReportKind::X, s.shift_number, shift, shift.expected_cash))
+        let shift = s
+            .shift
+            .as_ref()
+            .ok_or_else(|| BackendError::Refused("no shift is open".into()))?;
+        Ok(report(
+            ShiftReportKind::X,
+            s.shift_number,
+            shift,
+            shift.expected_cash,
+        ))
     }
 
     fn close_shift(&self, counted: &[(Decimal, u32)]) -> BackendResult<ShiftReport> {
         let mut s = self.state();
-        let shift = s.shift.take().ok_or_else(|| BackendError::Refused("no shift is open".into()))?;
+        let shift = s
+            .shift
+            .take()
+            .ok_or_else(|| BackendError::Refused("no shift is open".into()))?;
         let total: Decimal = counted.iter().map(|(d, n)| *d * Decimal::from(*n)).sum();
         s.outbox += 1;
         Ok(report(ShiftReportKind::Z, s.shift_number, &shift, total))
@@ -551,7 +810,10 @@ impl Backend for MemoryBackend {
             return Err(BackendError::Invalid("give a reason".into()));
         }
         let mut s = self.state();
-        let p = s.products.get_mut(sku).ok_or_else(|| BackendError::NotFound(format!("item {sku}")))?;
+        let p = s
+            .products
+            .get_mut(sku)
+            .ok_or_else(|| BackendError::NotFound(format!("item {sku}")))?;
         p.stock += delta;
         let p = p.clone();
         s.outbox += 1;
@@ -559,7 +821,11 @@ impl Backend for MemoryBackend {
     }
 
     fn import_csv(&self, csv: &str, progress: &mut dyn FnMut(usize, usize)) -> ImportReport {
-        let rows: Vec<&str> = csv.lines().skip(1).filter(|l| !l.trim().is_empty()).collect();
+        let rows: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .collect();
         let total = rows.len();
         let mut report = ImportReport::default();
         for (i, row) in rows.iter().enumerate() {
@@ -592,10 +858,15 @@ impl Backend for MemoryBackend {
                 e.1 += money(l.quantity * l.unit_price);
             }
         }
-        let mut top: Vec<(String, Decimal, Decimal)> = top.into_iter().map(|(n, (q, a))| (n, q, a)).collect();
+        let mut top: Vec<(String, Decimal, Decimal)> =
+            top.into_iter().map(|(n, (q, a))| (n, q, a)).collect();
         top.sort_by_key(|t| std::cmp::Reverse(t.2));
         top.truncate(10);
-        SalesReport { by_hour: by_hour.into_iter().collect(), tender_mix: tenders.into_iter().collect(), top_products: top }
+        SalesReport {
+            by_hour: by_hour.into_iter().collect(),
+            tender_mix: tenders.into_iter().collect(),
+            top_products: top,
+        }
     }
 
     fn sales_report_csv(&self) -> String {
@@ -614,9 +885,19 @@ impl Backend for MemoryBackend {
     }
 
     fn status(&self) -> LinkStatus {
-        let sim = |name: &str| DeviceStatus { name: name.into(), simulated: true, state: LinkState::Up, detail: "simulated".into() };
+        let sim = |name: &str| DeviceStatus {
+            name: name.into(),
+            simulated: true,
+            state: LinkState::Up,
+            detail: "in-process simulator".into(),
+        };
         LinkStatus {
-            devices: vec![sim("Card reader"), sim("Printer"), sim("Scanner"), sim("Cash drawer")],
+            devices: vec![
+                sim("Card reader"),
+                sim("Printer"),
+                sim("Scanner"),
+                sim("Cash drawer"),
+            ],
             acquirer: LinkState::NotConfigured,
             back_office: LinkState::NotConfigured,
             sync_queue: self.state().outbox,
@@ -628,15 +909,20 @@ impl Backend for MemoryBackend {
     }
 }
 
-fn report(kind: ShiftReportKind, number: u32, shift: &ShiftStatus, counted: Decimal) -> ShiftReport {
+fn report(
+    kind: ShiftReportKind,
+    number: u32,
+    shift: &ShiftStatus,
+    counted: Decimal,
+) -> ShiftReport {
     ShiftReport {
         kind,
         number,
         lines: vec![
             ("Opening float".into(), shift.float),
             ("Cash sales".into(), shift.cash_sales),
-            ("Cash in".into(), shift.cash_in),
-            ("Cash out".into(), shift.cash_out),
+            ("Cash paid in".into(), shift.cash_in),
+            ("Cash paid out".into(), shift.cash_out),
             ("Expected in drawer".into(), shift.expected_cash),
         ],
         counted,
@@ -650,8 +936,12 @@ fn parse_row(row: &str) -> Result<Product, String> {
     let [sku, gtin, name, category, price, unit, stock] = f[..] else {
         return Err(format!("expected 7 fields, found {}", f.len()));
     };
-    let price: Decimal = price.parse().map_err(|_| format!("price {price:?} is not a number"))?;
-    let stock: Decimal = stock.parse().map_err(|_| format!("stock {stock:?} is not a number"))?;
+    let price: Decimal = price
+        .parse()
+        .map_err(|_| format!("price {price:?} is not a number"))?;
+    let stock: Decimal = stock
+        .parse()
+        .map_err(|_| format!("stock {stock:?} is not a number"))?;
     let unit = match unit {
         "each" => Unit::Each,
         "kg" => Unit::Kg,

@@ -2,7 +2,9 @@
 //! tiles, product tiles), a keypad for quantity, weight, price and discounts, customer
 //! attach, and hold/recall. A scanned barcode always lands here (see [`Checkout::scanned`]).
 
-use crate::ui::backend::{Backend, BackendError, CartView, HeldCart, LineEdit, Product, ProductQuery, Unit};
+use crate::ui::backend::{
+    Backend, BackendError, CartView, HeldCart, LineEdit, Product, ProductQuery, Unit,
+};
 use crate::ui::screen::Ctx;
 use crate::ui::theme;
 use crate::ui::widget::{self, Element, OskKey, PadKey, TEXT, TITLE};
@@ -129,7 +131,11 @@ impl Checkout {
             Ok(cart) => {
                 let grew = cart.lines.len() > self.cart.lines.len();
                 self.cart = cart;
-                if grew || self.selected.is_none_or(|id| !self.cart.lines.iter().any(|l| l.line_id == id)) {
+                if grew
+                    || self
+                        .selected
+                        .is_none_or(|id| !self.cart.lines.iter().any(|l| l.line_id == id))
+                {
                     self.selected = self.cart.lines.last().map(|l| l.line_id);
                 }
                 self.notice = None;
@@ -149,7 +155,9 @@ impl Checkout {
             (_, None) => Err(BackendError::Invalid("choose a cart line first".into())),
             (PadMode::Quantity, Some(id)) => backend.edit_line(id, LineEdit::Quantity(value)),
             (PadMode::Price, Some(id)) => backend.edit_line(id, LineEdit::Price(value)),
-            (PadMode::LineDiscount, Some(id)) => backend.edit_line(id, LineEdit::DiscountPercent(value)),
+            (PadMode::LineDiscount, Some(id)) => {
+                backend.edit_line(id, LineEdit::DiscountPercent(value))
+            }
         };
         self.apply(result);
     }
@@ -167,8 +175,12 @@ impl Checkout {
             }
             Message::Add(sku) => {
                 // A number on the keypad before tapping a tile is the quantity or weight.
-                let typed = widget::parse_entry(&self.entry).filter(|_| self.mode == PadMode::Quantity);
-                let is_weighed = self.results.iter().any(|p| p.sku == sku && p.unit == Unit::Kg);
+                let typed =
+                    widget::parse_entry(&self.entry).filter(|_| self.mode == PadMode::Quantity);
+                let is_weighed = self
+                    .results
+                    .iter()
+                    .any(|p| p.sku == sku && p.unit == Unit::Kg);
                 if is_weighed && typed.is_none() {
                     self.notice = Some(("type the weight in kg, then tap the item".into(), true));
                     return None;
@@ -277,9 +289,21 @@ impl Checkout {
             Side::Held(held) => {
                 let tiles: Vec<Element<'a, Message>> = held
                     .iter()
-                    .map(|h| widget::tile(h.label.clone(), ctx.money(h.total), false, Some(Message::Recall(h.id))).into())
+                    .map(|h| {
+                        widget::tile(
+                            h.label.clone(),
+                            ctx.money(h.total),
+                            false,
+                            Some(Message::Recall(h.id)),
+                        )
+                        .into()
+                    })
                     .collect();
-                let empty = if held.is_empty() { "No held carts" } else { "Tap a cart to recall it" };
+                let empty = if held.is_empty() {
+                    "No held carts"
+                } else {
+                    "Tap a cart to recall it"
+                };
                 column![
                     text("Held carts").size(TITLE),
                     text(empty).size(TEXT),
@@ -290,9 +314,13 @@ impl Checkout {
                 .into()
             }
         };
-        let (left, right_w) = if ctx.wide { (FillPortion(4), FillPortion(6)) } else { (FillPortion(5), FillPortion(6)) };
+        let (left, right_w) = (FillPortion(4), FillPortion(6));
         row![
-            container(cart).width(left).height(Fill).padding(8).style(theme::panel),
+            container(cart)
+                .width(left)
+                .height(Fill)
+                .padding(8)
+                .style(theme::panel),
             container(right).width(right_w).height(Fill),
         ]
         .spacing(12)
@@ -304,13 +332,27 @@ impl Checkout {
         let mut lines = column![].spacing(4);
         for line in &self.cart.lines {
             let qty = match line.unit {
-                Unit::Each => format!("{} × {}", line.quantity.normalize(), ctx.money(line.unit_price)),
-                Unit::Kg => format!("{} kg × {}", line.quantity.normalize(), ctx.money(line.unit_price)),
+                Unit::Each => format!(
+                    "{} × {}",
+                    line.quantity.normalize(),
+                    ctx.money(line.unit_price)
+                ),
+                Unit::Kg => format!(
+                    "{} kg × {}",
+                    line.quantity.normalize(),
+                    ctx.money(line.unit_price)
+                ),
             };
-            let discount = (!line.discount_percent.is_zero()).then(|| format!("  −{}%", line.discount_percent.normalize()));
+            let discount = (!line.discount_percent.is_zero())
+                .then(|| format!("  −{}%", line.discount_percent.normalize()));
             let body = row![
-                column![text(line.name.as_str()).size(TEXT), text(format!("{qty}{}", discount.unwrap_or_default())).size(16).style(theme::text_muted)]
-                    .width(Fill),
+                column![
+                    text(line.name.as_str()).size(TEXT),
+                    text(format!("{qty}{}", discount.unwrap_or_default()))
+                        .size(16)
+                        .style(theme::text_muted)
+                ]
+                .width(Fill),
                 text(ctx.money(line.total)).size(TEXT),
             ]
             .spacing(8)
@@ -322,16 +364,28 @@ impl Checkout {
                     .width(Fill)
                     .height(Length::Fixed(ROW_HEIGHT))
                     .padding([6, 10])
-                    .style(if selected { theme::tile_active } else { theme::tile }),
+                    .style(if selected {
+                        theme::tile_active
+                    } else {
+                        theme::tile
+                    }),
             );
         }
         if self.cart.lines.is_empty() {
-            lines = lines.push(text("Scan or tap an item to start a sale").size(TEXT).style(theme::text_muted));
+            lines = lines.push(
+                text("Scan or tap an item to start a sale")
+                    .size(TEXT)
+                    .style(theme::text_muted),
+            );
         }
         let c = &self.cart;
         let mut totals = column![widget::figure("Subtotal", ctx.money(c.subtotal), 18)].spacing(2);
         if !c.discount.is_zero() {
-            totals = totals.push(widget::figure(format!("Discount {}%", c.discount_percent.normalize()), format!("−{}", ctx.money(c.discount)), 18));
+            totals = totals.push(widget::figure(
+                format!("Discount {}%", c.discount_percent.normalize()),
+                format!("−{}", ctx.money(c.discount)),
+                18,
+            ));
         }
         totals = totals.push(widget::figure("incl. tax", ctx.money(c.tax), 18));
         if !c.paid.is_zero() {
@@ -344,7 +398,13 @@ impl Checkout {
         })
         .size(16);
         let mut col = column![
-            row![text(format!("{} lines", c.lines.len())).size(16).width(Fill), customer].spacing(8),
+            row![
+                text(format!("{} lines", c.lines.len()))
+                    .size(16)
+                    .width(Fill),
+                customer
+            ]
+            .spacing(8),
             scrollable(lines).height(Fill).anchor_bottom(),
             totals,
         ]
@@ -364,7 +424,8 @@ impl Checkout {
         .push(
             row![
                 widget::secondary("Customer", Some(Message::Customer)).width(Fill),
-                widget::action(format!("Pay {}", ctx.money(c.due())), Some(Message::Pay)).width(FillPortion(2)),
+                widget::action(format!("Pay {}", ctx.money(c.due())), Some(Message::Pay))
+                    .width(FillPortion(2)),
             ]
             .spacing(6),
         )
@@ -378,16 +439,27 @@ impl Checkout {
                 .size(TEXT)
                 .padding(14)
                 .width(Fill),
-            widget::touch(if self.keyboard { "Keypad" } else { "Keyboard" }, Some(Message::ToggleKeyboard))
-                .width(140)
-                .style(if self.keyboard { theme::tile_active } else { theme::tile }),
+            widget::touch(
+                if self.keyboard { "Keypad" } else { "Keyboard" },
+                Some(Message::ToggleKeyboard)
+            )
+            .width(140)
+            .style(if self.keyboard {
+                theme::tile_active
+            } else {
+                theme::tile
+            }),
         ]
         .spacing(8);
         let mut cats = row![category_tile("All", self.category.is_none(), None)].spacing(6);
         for c in &self.categories {
-            cats = cats.push(category_tile(c, self.category.as_ref() == Some(c), Some(c.clone())));
+            cats = cats.push(category_tile(
+                c,
+                self.category.as_ref() == Some(c),
+                Some(c.clone()),
+            ));
         }
-        let columns = if ctx.wide { 5 } else { 3 };
+        let columns = if ctx.wide { 5 } else { 2 };
         let tiles = self
             .results
             .iter()
@@ -396,53 +468,88 @@ impl Checkout {
                     Unit::Each => ctx.money(p.price),
                     Unit::Kg => format!("{} /kg", ctx.money(p.price)),
                 };
-                widget::tile(p.name.clone(), price, false, Some(Message::Add(p.sku.clone()))).into()
+                widget::tile(
+                    p.name.clone(),
+                    price,
+                    false,
+                    Some(Message::Add(p.sku.clone())),
+                )
+                .into()
             })
             .collect();
-        let bottom: Element<'a, Message> = if self.keyboard {
-            widget::osk(Message::Osk)
+        let grid = scrollable(widget::tile_grid(tiles, columns)).height(Fill);
+        if self.keyboard {
+            return column![
+                search,
+                cats.wrap().vertical_spacing(6),
+                grid,
+                widget::osk(Message::Osk)
+            ]
+            .spacing(8)
+            .into();
+        }
+        let mode = |label: &'a str, m: PadMode| {
+            widget::touch(label, Some(Message::Mode(m)))
+                .width(Fill)
+                .style(if self.mode == m {
+                    theme::tile_active
+                } else {
+                    theme::tile
+                })
+        };
+        let modes = [
+            mode("Qty / kg", PadMode::Quantity),
+            mode("Price", PadMode::Price),
+            mode("Line %", PadMode::LineDiscount),
+            mode("Cart %", PadMode::CartDiscount),
+        ];
+        let entry = container(
+            text(if self.entry.is_empty() {
+                " ".to_string()
+            } else {
+                self.entry.clone()
+            })
+            .size(TITLE),
+        )
+        .padding([4, 12])
+        .width(Fill)
+        .style(theme::panel);
+        let pad = widget::keypad(Message::Pad, "OK", true);
+        if ctx.wide {
+            // 1920x1080: the keypad sits under a tall product grid, modes beside it.
+            let [a, b, c, d] = modes;
+            let bottom = row![
+                column![a, b, c, d].spacing(6).width(FillPortion(1)),
+                column![entry, pad].spacing(6).width(FillPortion(3)),
+            ]
+            .spacing(8);
+            column![search, cats.wrap().vertical_spacing(6), grid, bottom]
+                .spacing(8)
+                .into()
         } else {
-            let mode = |label: &'a str, m: PadMode| {
-                widget::touch(label, Some(Message::Mode(m)))
-                    .width(Fill)
-                    .style(if self.mode == m { theme::tile_active } else { theme::tile })
-            };
-            row![
-                column![
-                    mode("Qty / kg", PadMode::Quantity),
-                    mode("Price", PadMode::Price),
-                    mode("Line %", PadMode::LineDiscount),
-                    mode("Cart %", PadMode::CartDiscount),
-                ]
+            // 1024x768: not enough height for both, so the keypad stands beside the grid.
+            let [a, b, c, d] = modes;
+            let side = column![row![a, b].spacing(6), row![c, d].spacing(6), entry, pad]
                 .spacing(6)
-                .width(FillPortion(1)),
-                column![
-                    container(text(if self.entry.is_empty() { " ".to_string() } else { self.entry.clone() }).size(TITLE))
-                        .padding([4, 12])
-                        .width(Fill)
-                        .style(theme::panel),
-                    widget::keypad(Message::Pad, "OK", true),
-                ]
-                .spacing(6)
-                .width(FillPortion(3)),
+                .width(FillPortion(2));
+            column![
+                search,
+                cats.wrap().vertical_spacing(6),
+                row![grid.width(FillPortion(3)), side].spacing(8)
             ]
             .spacing(8)
             .into()
-        };
-        column![
-            search,
-            scrollable(cats).direction(scrollable::Direction::Horizontal(scrollable::Scrollbar::new().width(4).scroller_width(4))),
-            scrollable(widget::tile_grid(tiles, columns)).height(Fill),
-            bottom,
-        ]
-        .spacing(8)
-        .into()
+        }
     }
 }
 
 fn category_tile<'a>(label: &str, active: bool, category: Option<String>) -> Element<'a, Message> {
     widget::touch(label.to_string(), Some(Message::Category(category)))
         .width(Length::Shrink)
-        .style(if active { theme::tile_active } else { theme::tile })
+        .style(if active {
+            theme::tile_active
+        } else {
+            theme::tile
+        })
         .into()
 }

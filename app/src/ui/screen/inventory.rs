@@ -182,7 +182,11 @@ impl Inventory {
         }
     }
 
-    pub fn update(&mut self, message: Message, backend: &Arc<dyn Backend>) -> (Task<Message>, Option<Event>) {
+    pub fn update(
+        &mut self,
+        message: Message,
+        backend: &Arc<dyn Backend>,
+    ) -> (Task<Message>, Option<Event>) {
         match message {
             Message::Input(field, value) => {
                 if let Some(f) = self.field_mut(field) {
@@ -195,7 +199,9 @@ impl Inventory {
             Message::Focus(field) => self.focus = Some(field),
             Message::Osk(key) => {
                 let field = self.focus.unwrap_or(Field::Search);
-                let done = self.field_mut(field).is_some_and(|f| widget::apply_osk(f, key));
+                let done = self
+                    .field_mut(field)
+                    .is_some_and(|f| widget::apply_osk(f, key));
                 if field == Field::Search {
                     self.refresh(backend.as_ref());
                 }
@@ -224,19 +230,27 @@ impl Inventory {
                 }
             }
             Message::New => {
-                self.draft = Some(Draft { is_new: true, ..Draft::default() });
+                self.draft = Some(Draft {
+                    is_new: true,
+                    ..Draft::default()
+                });
                 self.focus = Some(Field::Sku);
             }
             Message::Save => self.save(backend.as_ref()),
             Message::Adjust => {
-                let Some(d) = &mut self.draft else { return (Task::none(), None) };
+                let Some(d) = &mut self.draft else {
+                    return (Task::none(), None);
+                };
                 match d.adjust.trim().parse::<Decimal>() {
                     Ok(delta) => match backend.adjust_stock(&d.sku, delta, &d.reason) {
                         Ok(p) => {
                             d.stock = p.stock;
                             d.adjust.clear();
                             d.reason.clear();
-                            self.notice = Some((format!("stock of {} is now {}", p.name, p.stock.normalize()), false));
+                            self.notice = Some((
+                                format!("stock of {} is now {}", p.name, p.stock.normalize()),
+                                false,
+                            ));
                             self.refresh(backend.as_ref());
                         }
                         Err(e) => self.notice = Some((e.to_string(), true)),
@@ -262,9 +276,23 @@ impl Inventory {
                 self.progress = None;
                 match result {
                     Ok(report) => {
-                        self.notice = Some((format!("imported {} rows, {} with errors", report.imported, report.errors.len()), report.errors.is_empty()));
+                        self.notice = Some((
+                            format!(
+                                "imported {} rows, {} with errors",
+                                report.imported,
+                                report.errors.len()
+                            ),
+                            report.errors.is_empty(),
+                        ));
                         if !report.errors.is_empty() {
-                            self.notice = Some((format!("imported {} rows, {} with errors", report.imported, report.errors.len()), true));
+                            self.notice = Some((
+                                format!(
+                                    "imported {} rows, {} with errors",
+                                    report.imported,
+                                    report.errors.len()
+                                ),
+                                true,
+                            ));
                         }
                         self.report = Some(report);
                         self.refresh(backend.as_ref());
@@ -283,8 +311,16 @@ impl Inventory {
                 .on_press(Message::Focus(field))
                 .width(130)
                 .height(Length::Fixed(widget::TOUCH))
-                .style(if focused { theme::tile_active } else { theme::tile }),
-            text_input(label, value).on_input(move |v| Message::Input(field, v)).size(TEXT).padding(14).width(Fill),
+                .style(if focused {
+                    theme::tile_active
+                } else {
+                    theme::tile
+                }),
+            text_input(label, value)
+                .on_input(move |v| Message::Input(field, v))
+                .size(TEXT)
+                .padding(14)
+                .width(Fill),
         ]
         .spacing(8)
         .into()
@@ -300,7 +336,9 @@ impl Inventory {
                         text(p.sku.as_str()).size(16).width(110),
                         text(p.name.as_str()).size(TEXT).width(Fill),
                         text(ctx.money(p.price)).size(TEXT).width(130),
-                        text(format!("{} {}{low}", p.stock.normalize(), p.unit.as_str())).size(TEXT).width(150),
+                        text(format!("{} {}{low}", p.stock.normalize(), p.unit.as_str()))
+                            .size(TEXT)
+                            .width(150),
                     ]
                     .spacing(8)
                     .align_y(iced::Center),
@@ -311,13 +349,21 @@ impl Inventory {
                 .style(theme::tile),
             );
         }
-        let filter = if self.low_only { "Low stock ✔" } else { "Low stock" };
+        let filter = if self.low_only {
+            "Low stock ✔"
+        } else {
+            "Low stock"
+        };
         let mut left = column![
             row![
                 self.input("Search", Field::Search, &self.query),
                 widget::touch(filter, Some(Message::LowOnly(!self.low_only)))
                     .width(160)
-                    .style(if self.low_only { theme::tile_active } else { theme::tile }),
+                    .style(if self.low_only {
+                        theme::tile_active
+                    } else {
+                        theme::tile
+                    }),
                 widget::action("Add item", Some(Message::New)).width(140),
             ]
             .spacing(8),
@@ -332,7 +378,12 @@ impl Inventory {
         let right: Element<'a, Message> = match &self.draft {
             Some(d) => {
                 let mut form = column![
-                    text(if d.is_new { "New item".to_string() } else { format!("Edit {}", d.sku) }).size(TITLE),
+                    text(if d.is_new {
+                        "New item".to_string()
+                    } else {
+                        format!("Edit {}", d.sku)
+                    })
+                    .size(TITLE),
                 ]
                 .spacing(8);
                 if d.is_new {
@@ -343,7 +394,13 @@ impl Inventory {
                     .push(self.input("Barcode", Field::Gtin, &d.gtin))
                     .push(self.input("Category", Field::Category, &d.category))
                     .push(self.input("Price", Field::Price, &d.price))
-                    .push(row![widget::action("Save", Some(Message::Save)).width(Fill), widget::secondary("Cancel", Some(Message::Cancel)).width(Fill)].spacing(8));
+                    .push(
+                        row![
+                            widget::action("Save", Some(Message::Save)).width(Fill),
+                            widget::secondary("Cancel", Some(Message::Cancel)).width(Fill)
+                        ]
+                        .spacing(8),
+                    );
                 if !d.is_new {
                     form = form
                         .push(text(format!("In stock: {}", d.stock.normalize())).size(TEXT))
@@ -355,7 +412,16 @@ impl Inventory {
             }
             None => self.import_view(),
         };
-        row![left, container(scrollable(right)).width(FillPortion(4)).padding(8).style(theme::panel)].spacing(16).padding(16).into()
+        row![
+            left,
+            container(scrollable(right))
+                .width(FillPortion(4))
+                .padding(8)
+                .style(theme::panel)
+        ]
+        .spacing(16)
+        .padding(16)
+        .into()
     }
 
     fn import_view<'a>(&'a self) -> Element<'a, Message> {
@@ -363,15 +429,31 @@ impl Inventory {
             text("Import CSV").size(TITLE),
             text("Columns: sku,gtin,name,category,price,unit,stock").size(16),
             self.input("File", Field::Path, &self.path),
-            widget::action("Import", self.progress.is_none().then_some(Message::StartImport)).width(Fill),
+            widget::action(
+                "Import",
+                self.progress.is_none().then_some(Message::StartImport)
+            )
+            .width(Fill),
         ]
         .spacing(8);
         if let Some((done, total)) = self.progress {
-            let (done, total) = (u32::try_from(done).unwrap_or(u32::MAX), u32::try_from(total).unwrap_or(u32::MAX).max(1));
-            col = col.push(progress_bar(0.0..=total as f32, done as f32).girth(24)).push(text(format!("{done} / {total} rows")).size(16));
+            let (done, total) = (
+                u32::try_from(done).unwrap_or(u32::MAX),
+                u32::try_from(total).unwrap_or(u32::MAX).max(1),
+            );
+            col = col
+                .push(progress_bar(0.0..=total as f32, done as f32).girth(24))
+                .push(text(format!("{done} / {total} rows")).size(16));
         }
         if let Some(report) = &self.report {
-            col = col.push(text(format!("{} imported, {} rejected", report.imported, report.errors.len())).size(TEXT));
+            col = col.push(
+                text(format!(
+                    "{} imported, {} rejected",
+                    report.imported,
+                    report.errors.len()
+                ))
+                .size(TEXT),
+            );
             for (row_no, error) in report.errors.iter().take(50) {
                 col = col.push(text(format!("row {row_no}: {error}")).size(16));
             }

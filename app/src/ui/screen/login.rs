@@ -27,7 +27,10 @@ pub enum Event {
 
 impl Login {
     pub fn new(backend: &dyn Backend) -> Self {
-        Login { users: backend.users(), ..Login::default() }
+        Login {
+            users: backend.users(),
+            ..Login::default()
+        }
     }
 
     pub fn update(&mut self, message: Message, backend: &dyn Backend) -> Option<Event> {
@@ -66,7 +69,13 @@ impl Login {
                     crate::ui::backend::Role::Cashier => "Cashier",
                     crate::ui::backend::Role::Manager => "Manager",
                 };
-                widget::tile(u.name.clone(), role.to_string(), self.chosen == Some(i), Some(Message::Choose(i))).into()
+                widget::tile(
+                    u.name.clone(),
+                    role.to_string(),
+                    self.chosen == Some(i),
+                    Some(Message::Choose(i)),
+                )
+                .into()
             })
             .collect();
         let who = match self.chosen.and_then(|i| self.users.get(i)) {
@@ -85,13 +94,20 @@ impl Login {
             pad = pad.push(widget::banner(e, true));
         }
         let body = row![
-            column![text(format!("{} · {}", ctx.lane.store_name, ctx.lane.lane_id)).size(TITLE), widget::tile_grid(tiles, 2)]
-                .spacing(16)
-                .width(Fill),
+            column![
+                text(format!("{} · {}", ctx.lane.store_name, ctx.lane.lane_id)).size(TITLE),
+                widget::tile_grid(tiles, 2)
+            ]
+            .spacing(16)
+            .width(Fill),
             pad,
         ]
         .spacing(32)
         .padding(32);
-        container(body).center_x(Fill).align_y(Center).height(Fill).into()
+        container(body)
+            .center_x(Fill)
+            .align_y(Center)
+            .height(Fill)
+            .into()
     }
 }

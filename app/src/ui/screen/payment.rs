@@ -42,7 +42,13 @@ pub enum Event {
 /// Exact, then the next round banknote amounts above the amount due.
 pub fn quick_amounts(due: Decimal) -> Vec<Decimal> {
     let mut amounts = vec![due];
-    for step in [Decimal::from(5), Decimal::from(10), Decimal::from(20), Decimal::from(50), Decimal::from(100)] {
+    for step in [
+        Decimal::from(5),
+        Decimal::from(10),
+        Decimal::from(20),
+        Decimal::from(50),
+        Decimal::from(100),
+    ] {
         let up = (due / step).ceil() * step;
         if up > due && !amounts.contains(&up) {
             amounts.push(up);
@@ -132,38 +138,76 @@ impl Payment {
         }
         let due = self.cart.due();
         let tender_tile = |kind: TenderKind| {
-            widget::tile(kind.to_string(), String::new(), self.tender == kind, Some(Message::Tender(kind))).width(Fill)
+            widget::tile(
+                kind.to_string(),
+                String::new(),
+                self.tender == kind,
+                Some(Message::Tender(kind)),
+            )
+            .width(Fill)
         };
         let mut left = column![
             text("Amount due").size(TEXT),
             text(ctx.money(due)).size(56),
-            row![tender_tile(TenderKind::Cash), tender_tile(TenderKind::Card), tender_tile(TenderKind::Voucher)].spacing(8),
+            row![
+                tender_tile(TenderKind::Cash),
+                tender_tile(TenderKind::Card),
+                tender_tile(TenderKind::Voucher)
+            ]
+            .spacing(8),
         ]
         .spacing(12)
         .width(FillPortion(5));
         if !self.cart.paid.is_zero() {
-            left = left.push(widget::figure("Paid so far", ctx.money(self.cart.paid), TEXT));
+            left = left.push(widget::figure(
+                "Paid so far",
+                ctx.money(self.cart.paid),
+                TEXT,
+            ));
         }
         if let Some(block) = &self.card_block {
             left = left.push(widget::banner(block, true));
-            left = left.push(text("Take cash or another tender, or fix the acquirer link on the Devices screen.").size(16));
+            left = left.push(
+                text(
+                    "Take cash or another tender, or fix the acquirer link on the Devices screen.",
+                )
+                .size(16),
+            );
         } else {
             let quick: Vec<Element<'a, Message>> = quick_amounts(due)
                 .into_iter()
-                .map(|a| widget::tile(ctx.money(a), if a == due { "exact".into() } else { String::new() }, false, Some(Message::Quick(a))).into())
+                .map(|a| {
+                    let (title, detail) = if a == due {
+                        ("Exact".to_string(), ctx.money(a))
+                    } else {
+                        (ctx.money(a), String::new())
+                    };
+                    widget::tile(title, detail, false, Some(Message::Quick(a))).into()
+                })
                 .collect();
-            left = left.push(text("Quick amounts").size(TEXT)).push(widget::tile_grid(quick, 3));
+            left = left
+                .push(text("Quick amounts").size(TEXT))
+                .push(widget::tile_grid(quick, 3));
         }
         if let Some((m, is_error)) = &self.notice {
             left = left.push(widget::banner(m, *is_error));
         }
-        left = left.push(iced::widget::space().height(Fill)).push(widget::secondary("Back to cart", Some(Message::Back)).width(220));
+        left = left
+            .push(iced::widget::space().height(Fill))
+            .push(widget::secondary("Back to cart", Some(Message::Back)).width(220));
         let pad = column![
             text("Amount tendered").size(TEXT),
-            container(text(if self.entry.is_empty() { " ".to_string() } else { self.entry.clone() }).size(TITLE))
-                .padding([4, 12])
-                .width(Fill)
-                .style(theme::panel),
+            container(
+                text(if self.entry.is_empty() {
+                    " ".to_string()
+                } else {
+                    self.entry.clone()
+                })
+                .size(TITLE)
+            )
+            .padding([4, 12])
+            .width(Fill)
+            .style(theme::panel),
             widget::keypad(Message::Pad, "Tender", true),
         ]
         .spacing(8)
@@ -172,13 +216,19 @@ impl Payment {
     }
 
     fn done_view<'a>(&'a self, ctx: Ctx<'a>, receipt: &'a SaleReceipt) -> Element<'a, Message> {
-        let preview = receipt.text.iter().fold(column![].spacing(2), |c, line| c.push(text(line.as_str()).size(16).font(iced::Font::MONOSPACE)));
+        let preview = receipt.text.iter().fold(column![].spacing(2), |c, line| {
+            c.push(text(line.as_str()).size(16).font(iced::Font::MONOSPACE))
+        });
         column![
             text(format!("Sale {} complete", receipt.number)).size(TITLE),
             text("Change due").size(TEXT),
             text(ctx.money(receipt.change)).size(72),
             row![
-                container(scrollable(preview)).padding(12).height(Fill).width(FillPortion(3)).style(theme::panel),
+                container(scrollable(preview))
+                    .padding(12)
+                    .height(Fill)
+                    .width(FillPortion(3))
+                    .style(theme::panel),
                 column![
                     widget::action("Print receipt", Some(Message::Print)).width(Fill),
                     widget::secondary("No receipt", Some(Message::NoReceipt)).width(Fill),
@@ -203,7 +253,10 @@ mod tests {
 
     #[test]
     fn quick_amounts_start_exact_and_round_up_to_notes() {
-        assert_eq!(quick_amounts(dec!(7.85)), vec![dec!(7.85), dec!(10), dec!(20), dec!(50), dec!(100)]);
+        assert_eq!(
+            quick_amounts(dec!(7.85)),
+            vec![dec!(7.85), dec!(10), dec!(20), dec!(50), dec!(100)]
+        );
         assert_eq!(quick_amounts(dec!(20)), vec![dec!(20), dec!(50), dec!(100)]);
     }
 }

@@ -49,7 +49,11 @@ impl Refund {
             sale: None,
             chosen: Vec::new(),
             approval: None,
-            managers: backend.users().into_iter().filter(|u| u.role == Role::Manager).collect(),
+            managers: backend
+                .users()
+                .into_iter()
+                .filter(|u| u.role == Role::Manager)
+                .collect(),
             notice: None,
         }
     }
@@ -69,15 +73,28 @@ impl Refund {
     }
 
     fn selection(&self) -> Vec<(u32, Decimal)> {
-        let Some(sale) = &self.sale else { return Vec::new() };
-        sale.lines.iter().zip(&self.chosen).filter(|(_, q)| !q.is_zero()).map(|(l, q)| (l.line_no, *q)).collect()
+        let Some(sale) = &self.sale else {
+            return Vec::new();
+        };
+        sale.lines
+            .iter()
+            .zip(&self.chosen)
+            .filter(|(_, q)| !q.is_zero())
+            .map(|(l, q)| (l.line_no, *q))
+            .collect()
     }
 
     fn submit(&mut self, approval: Option<&Approval>, backend: &dyn Backend) {
         let Some(sale) = &self.sale else { return };
         match backend.refund(&sale.number, &self.selection(), approval) {
             Ok(done) => {
-                self.notice = Some((format!("refunded {} on {} — give the cash back", done.amount, done.number), false));
+                self.notice = Some((
+                    format!(
+                        "refunded {} on {} — give the cash back",
+                        done.amount, done.number
+                    ),
+                    false,
+                ));
                 self.approval = None;
                 self.sale = None;
                 self.chosen.clear();
@@ -135,13 +152,18 @@ impl Refund {
                 }
             }
             Message::Pin(key) => {
-                let Some(pad) = &mut self.approval else { return None };
+                let Some(pad) = &mut self.approval else {
+                    return None;
+                };
                 if widget::apply_pad(&mut pad.pin, key, 8) {
                     let Some(manager) = pad.manager.and_then(|i| self.managers.get(i)) else {
                         self.notice = Some(("tap the approving manager first".into(), true));
                         return None;
                     };
-                    let approval = Approval { user_id: manager.id.clone(), pin: std::mem::take(&mut pad.pin) };
+                    let approval = Approval {
+                        user_id: manager.id.clone(),
+                        pin: std::mem::take(&mut pad.pin),
+                    };
                     self.submit(Some(&approval), backend);
                 }
             }
@@ -152,7 +174,7 @@ impl Refund {
 
     pub fn view<'a>(&'a self, ctx: Ctx<'a>) -> Element<'a, Message> {
         let mut main = column![
-            text("Refund").size(TITLE),
+            text("Return and refund").size(TITLE),
             row![
                 text_input("Receipt number, e.g. R000001", &self.number)
                     .on_input(Message::Number)
@@ -173,28 +195,54 @@ impl Refund {
                     row![
                         column![
                             text(line.name.as_str()).size(TEXT),
-                            text(format!("sold {} · refundable {} · {} each", line.quantity.normalize(), line.refundable.normalize(), ctx.money(line.unit_price)))
-                                .size(16)
-                                .style(theme::text_muted),
+                            text(format!(
+                                "sold {} · refundable {} · {} each",
+                                line.quantity.normalize(),
+                                line.refundable.normalize(),
+                                ctx.money(line.unit_price)
+                            ))
+                            .size(16)
+                            .style(theme::text_muted),
                         ]
                         .width(Fill),
-                        widget::touch("−", Some(Message::Step(i, -1))).width(56).style(theme::tile),
-                        text(q.normalize().to_string()).size(TEXT).width(48).align_x(iced::Center),
-                        widget::touch("+", Some(Message::Step(i, 1))).width(56).style(theme::tile),
+                        widget::touch("−", Some(Message::Step(i, -1)))
+                            .width(56)
+                            .style(theme::tile),
+                        text(format!("×{}", q.normalize()))
+                            .size(TEXT)
+                            .width(64)
+                            .align_x(iced::Center),
+                        widget::touch("+", Some(Message::Step(i, 1)))
+                            .width(56)
+                            .style(theme::tile),
                     ]
                     .spacing(8)
                     .align_y(iced::Center),
                 );
             }
-            let amount: Decimal = sale.lines.iter().zip(&self.chosen).map(|(l, q)| l.unit_price * *q).sum();
+            let amount: Decimal = sale
+                .lines
+                .iter()
+                .zip(&self.chosen)
+                .map(|(l, q)| l.unit_price * *q)
+                .sum();
             main = main
                 .push(text(format!("Sale {}", sale.number)).size(TEXT))
-                .push(container(scrollable(lines)).height(Fill).padding(8).style(theme::panel))
+                .push(
+                    container(scrollable(lines))
+                        .height(Fill)
+                        .padding(8)
+                        .style(theme::panel),
+                )
                 .push(widget::figure("Refund total", ctx.money(amount), TITLE))
                 .push(
                     row![
                         widget::secondary("All lines", Some(Message::All)).width(Fill),
-                        widget::action("Refund", (!amount.is_zero()).then_some(Message::Refund)).width(Fill),
+                        widget::action(
+                            "Give refund",
+                            (!amount.is_zero()).then_some(Message::Refund)
+                        )
+                        .width(Fill),
                     ]
                     .spacing(8),
                 );
@@ -208,7 +256,15 @@ impl Refund {
                     .managers
                     .iter()
                     .enumerate()
-                    .map(|(i, m)| widget::tile(m.name.clone(), "Manager".into(), pad.manager == Some(i), Some(Message::Manager(i))).into())
+                    .map(|(i, m)| {
+                        widget::tile(
+                            m.name.clone(),
+                            "Manager".into(),
+                            pad.manager == Some(i),
+                            Some(Message::Manager(i)),
+                        )
+                        .into()
+                    })
                     .collect();
                 column![
                     text("Manager approval").size(TITLE),
@@ -220,8 +276,15 @@ impl Refund {
                 .spacing(8)
                 .into()
             }
-            None => column![iced::widget::space().height(Fill), widget::osk(Message::Osk)].into(),
+            None => column![
+                iced::widget::space().height(Fill),
+                widget::osk(Message::Osk)
+            ]
+            .into(),
         };
-        row![main, container(side).width(FillPortion(4)).height(Fill)].spacing(24).padding(24).into()
+        row![main, container(side).width(FillPortion(4)).height(Fill)]
+            .spacing(24)
+            .padding(24)
+            .into()
     }
 }

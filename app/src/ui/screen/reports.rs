@@ -30,14 +30,20 @@ pub fn bar_portions(value: Decimal, max: Decimal) -> (u16, u16) {
     if max <= Decimal::ZERO || value <= Decimal::ZERO {
         return (0, 1000);
     }
-    let filled = (value * Decimal::from(1000) / max).round().clamp(Decimal::ONE, Decimal::from(1000));
+    let filled = (value * Decimal::from(1000) / max)
+        .round()
+        .clamp(Decimal::ONE, Decimal::from(1000));
     let filled = u16::try_from(filled.mantissa() / 10i128.pow(filled.scale())).unwrap_or(1000);
     (filled, 1000 - filled)
 }
 
 impl Reports {
     pub fn new(backend: &dyn Backend, export_dir: PathBuf) -> Self {
-        Reports { report: backend.sales_report(), export_dir, notice: None }
+        Reports {
+            report: backend.sales_report(),
+            export_dir,
+            notice: None,
+        }
     }
 
     pub fn update(&mut self, message: Message, backend: &dyn Backend) -> Option<Event> {
@@ -45,7 +51,8 @@ impl Reports {
             Message::Refresh => self.report = backend.sales_report(),
             Message::Export => {
                 let path = self.export_dir.join("sales-report.csv");
-                let result = std::fs::create_dir_all(&self.export_dir).and_then(|()| std::fs::write(&path, backend.sales_report_csv()));
+                let result = std::fs::create_dir_all(&self.export_dir)
+                    .and_then(|()| std::fs::write(&path, backend.sales_report_csv()));
                 self.notice = Some(match result {
                     Ok(()) => (format!("exported to {}", path.display()), false),
                     Err(e) => (format!("export failed: {e}"), true),
@@ -66,27 +73,54 @@ impl Reports {
             let (filled, empty) = bar_portions(value, max);
             let mut bar = row![].height(28);
             if filled > 0 {
-                bar = bar.push(container(text("")).width(FillPortion(filled)).height(Fill).style(theme::bar));
+                bar = bar.push(
+                    container(text(""))
+                        .width(FillPortion(filled))
+                        .height(Fill)
+                        .style(theme::bar),
+                );
             }
             bar = bar.push(iced::widget::space().width(FillPortion(empty.max(1))));
-            col = col.push(row![text(label).size(18).width(80), bar.width(Fill), text(ctx.money(value)).size(18).width(140)].spacing(8).align_y(iced::Center));
+            col = col.push(
+                row![
+                    text(label).size(18).width(80),
+                    bar.width(Fill),
+                    text(ctx.money(value)).size(18).width(140)
+                ]
+                .spacing(8)
+                .align_y(iced::Center),
+            );
         }
         col.into()
     }
 
     pub fn view<'a>(&'a self, ctx: Ctx<'a>) -> Element<'a, Message> {
         let r = &self.report;
-        let hours = r.by_hour.iter().map(|(h, v)| (format!("{h:02}:00"), *v)).collect();
+        let hours = r
+            .by_hour
+            .iter()
+            .map(|(h, v)| (format!("{h:02}:00"), *v))
+            .collect();
         let tenders = r.tender_mix.iter().map(|(t, v)| (t.clone(), *v)).collect();
         let mut top = column![].spacing(4);
         for (name, qty, amount) in &r.top_products {
-            top = top.push(row![text(name.as_str()).size(18).width(Fill), text(qty.normalize().to_string()).size(18).width(60), text(ctx.money(*amount)).size(18).width(140)].spacing(8));
+            top = top.push(
+                row![
+                    text(name.as_str()).size(18).width(Fill),
+                    text(qty.normalize().to_string()).size(18).width(60),
+                    text(ctx.money(*amount)).size(18).width(140)
+                ]
+                .spacing(8),
+            );
         }
         if r.top_products.is_empty() {
             top = top.push(text("No sales yet").size(TEXT));
         }
         let panel = |title: &'a str, body: Element<'a, Message>| {
-            container(column![text(title).size(TEXT), body].spacing(8)).padding(12).width(Fill).style(theme::panel)
+            container(column![text(title).size(TEXT), body].spacing(8))
+                .padding(12)
+                .width(Fill)
+                .style(theme::panel)
         };
         let mut col = column![
             row![

@@ -34,7 +34,7 @@ pub fn link_label(state: LinkState) -> &'static str {
     match state {
         LinkState::Up => "up",
         LinkState::Down => "DOWN",
-        LinkState::NotConfigured => "not configured",
+        LinkState::NotConfigured => "not set up",
     }
 }
 
@@ -64,13 +64,24 @@ impl Settings {
         None
     }
 
-    pub fn view<'a>(&'a self, _ctx: Ctx<'a>, status: &'a LinkStatus, theme_choice: ThemeChoice) -> Element<'a, Message> {
+    pub fn view<'a>(
+        &'a self,
+        _ctx: Ctx<'a>,
+        status: &'a LinkStatus,
+        theme_choice: ThemeChoice,
+    ) -> Element<'a, Message> {
         let mut devices = column![text("Devices").size(TITLE)].spacing(8);
         for d in &status.devices {
             let kind = if d.simulated { "simulated" } else { "real" };
             devices = devices.push(
                 row![
-                    column![text(d.name.as_str()).size(TEXT), text(format!("{kind} · {}", d.detail)).size(16).style(theme::text_muted)].width(Fill),
+                    column![
+                        text(d.name.as_str()).size(TEXT),
+                        text(format!("{kind} · {}", d.detail))
+                            .size(16)
+                            .style(theme::text_muted)
+                    ]
+                    .width(Fill),
                     text(link_label(d.state)).size(TEXT).width(140),
                     widget::secondary("Test", Some(Message::Test(d.name.clone()))).width(120),
                 ]
@@ -80,9 +91,21 @@ impl Settings {
         }
         devices = devices
             .push(text("Links").size(TITLE))
-            .push(widget::figure("Acquirer", link_label(status.acquirer).to_string(), TEXT))
-            .push(widget::figure("Back office", link_label(status.back_office).to_string(), TEXT))
-            .push(widget::figure("Waiting for sync", status.sync_queue.to_string(), TEXT));
+            .push(widget::figure(
+                "Acquirer",
+                link_label(status.acquirer).to_string(),
+                TEXT,
+            ))
+            .push(widget::figure(
+                "Back office",
+                link_label(status.back_office).to_string(),
+                TEXT,
+            ))
+            .push(widget::figure(
+                "Waiting for sync",
+                status.sync_queue.to_string(),
+                TEXT,
+            ));
         if let Some((m, is_error)) = &self.notice {
             devices = devices.push(widget::banner(m, *is_error));
         }
@@ -92,10 +115,16 @@ impl Settings {
         };
         let side = column![
             text("Display").size(TITLE),
-            widget::touch(theme_label, Some(Message::ToggleTheme)).width(Fill).style(theme::tile),
+            widget::touch(theme_label, Some(Message::ToggleTheme))
+                .width(Fill)
+                .style(theme::tile),
             text("Scan by hand").size(TITLE),
             row![
-                text_input("Barcode or receipt number", &self.scan).on_input(Message::ScanInput).on_submit(Message::Scan).size(TEXT).padding(14),
+                text_input("Barcode or receipt number", &self.scan)
+                    .on_input(Message::ScanInput)
+                    .on_submit(Message::Scan)
+                    .size(TEXT)
+                    .padding(14),
                 widget::action("Scan", Some(Message::Scan)).width(120),
             ]
             .spacing(8),
@@ -104,7 +133,11 @@ impl Settings {
         ]
         .spacing(12);
         row![
-            container(devices).padding(16).width(FillPortion(5)).height(Fill).style(theme::panel),
+            container(devices)
+                .padding(16)
+                .width(FillPortion(5))
+                .height(Fill)
+                .style(theme::panel),
             container(side).width(FillPortion(4)).height(Fill),
         ]
         .spacing(16)

@@ -10,8 +10,13 @@ use iced::{Fill, FillPortion};
 use rust_decimal::Decimal;
 
 /// Euro notes and coins, largest first.
-pub const DENOMINATIONS: [&str; 15] =
-    ["500", "200", "100", "50", "20", "10", "5", "2", "1", "0.50", "0.20", "0.10", "0.05", "0.02", "0.01"];
+pub const DENOMINATIONS: [&str; 15] = [
+    "500", "200", "100", "50", "20", "10", "5", "2", "1", "0.50", "0.20", "0.10", "0.05", "0.02",
+    "0.01",
+];
+
+/// The usual reasons for cash in or out.
+pub const REASONS: [&str; 4] = ["Float top-up", "Bank drop", "Petty cash", "Supplier paid"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -51,7 +56,11 @@ pub enum Message {
 pub enum Event {}
 
 fn denominations() -> Vec<(Decimal, u32)> {
-    DENOMINATIONS.iter().filter_map(|d| d.parse().ok()).map(|d| (d, 0)).collect()
+    DENOMINATIONS
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .map(|d| (d, 0))
+        .collect()
 }
 
 impl Shift {
@@ -76,10 +85,17 @@ impl Shift {
     }
 
     pub fn counted(&self) -> Decimal {
-        self.counts.iter().map(|(d, n)| *d * Decimal::from(*n)).sum()
+        self.counts
+            .iter()
+            .map(|(d, n)| *d * Decimal::from(*n))
+            .sum()
     }
 
-    fn set<T>(&mut self, result: Result<T, crate::ui::backend::BackendError>, ok: impl FnOnce(&mut Self, T)) {
+    fn set<T>(
+        &mut self,
+        result: Result<T, crate::ui::backend::BackendError>,
+        ok: impl FnOnce(&mut Self, T),
+    ) {
         match result {
             Ok(v) => {
                 self.notice = None;
@@ -125,7 +141,11 @@ impl Shift {
                     self.notice = Some(("type an amount".into(), true));
                     return None;
                 };
-                let signed = if self.mode == Mode::CashOut { -amount } else { amount };
+                let signed = if self.mode == Mode::CashOut {
+                    -amount
+                } else {
+                    amount
+                };
                 let result = backend.cash_movement(signed, &self.reason);
                 self.set(result, |s, status| {
                     s.status = Some(status);
@@ -172,15 +192,23 @@ impl Shift {
             if report.kind == ShiftReportKind::Z {
                 main = main
                     .push(widget::figure("Counted", ctx.money(report.counted), TEXT))
-                    .push(widget::figure("Difference", ctx.money(report.difference()), TITLE));
+                    .push(widget::figure(
+                        "Difference",
+                        ctx.money(report.difference()),
+                        TITLE,
+                    ));
             }
             main = main.push(widget::secondary("Done", Some(Message::DismissReport)).width(200));
-            return row![container(main).padding(16).style(theme::panel)].padding(24).into();
+            return row![container(main).padding(16).style(theme::panel)]
+                .padding(24)
+                .into();
         }
         let pad_label;
         match &self.status {
             None => {
-                main = main.push(text("No shift is open").size(TITLE)).push(text("Count the float into the drawer, type it and tap Open.").size(TEXT));
+                main = main.push(text("No shift is open").size(TITLE)).push(
+                    text("Count the float into the drawer, type it and tap Open.").size(TEXT),
+                );
                 pad_label = "Open";
             }
             Some(s) => {
@@ -188,15 +216,22 @@ impl Shift {
                     .push(text(format!("Shift open — by {}", s.opened_by)).size(TITLE))
                     .push(widget::figure("Float", ctx.money(s.float), TEXT))
                     .push(widget::figure("Cash sales", ctx.money(s.cash_sales), TEXT))
-                    .push(widget::figure("Cash in", ctx.money(s.cash_in), TEXT))
-                    .push(widget::figure("Cash out", ctx.money(s.cash_out), TEXT))
-                    .push(widget::figure("Expected in drawer", ctx.money(s.expected_cash), TITLE))
+                    .push(widget::figure("Cash paid in", ctx.money(s.cash_in), TEXT))
+                    .push(widget::figure("Cash paid out", ctx.money(s.cash_out), TEXT))
+                    .push(widget::figure(
+                        "Expected in drawer",
+                        ctx.money(s.expected_cash),
+                        TITLE,
+                    ))
                     .push(
                         row![
-                            widget::secondary("Cash in", Some(Message::Mode(Mode::CashIn))).width(Fill),
-                            widget::secondary("Cash out", Some(Message::Mode(Mode::CashOut))).width(Fill),
+                            widget::secondary("Cash in", Some(Message::Mode(Mode::CashIn)))
+                                .width(Fill),
+                            widget::secondary("Cash out", Some(Message::Mode(Mode::CashOut)))
+                                .width(Fill),
                             widget::secondary("X report", Some(Message::XReport)).width(Fill),
-                            widget::danger("Count & close", Some(Message::Mode(Mode::Count))).width(Fill),
+                            widget::danger("Count & close", Some(Message::Mode(Mode::Count)))
+                                .width(Fill),
                         ]
                         .spacing(8),
                     );
@@ -209,25 +244,56 @@ impl Shift {
         let side: Element<'a, Message> = match self.mode {
             Mode::Count if self.status.is_some() => self.count_view(ctx),
             Mode::CashIn | Mode::CashOut if self.status.is_some() => {
-                let title = if self.mode == Mode::CashIn { "Cash in" } else { "Cash out" };
+                let title = if self.mode == Mode::CashIn {
+                    "Cash in"
+                } else {
+                    "Cash out"
+                };
                 main = main.push(text(title).size(TITLE)).push(
-                    text_input("Reason", &self.reason).on_input(Message::Reason).on_submit(Message::Move).size(TEXT).padding(14),
+                    text_input("Reason", &self.reason)
+                        .on_input(Message::Reason)
+                        .on_submit(Message::Move)
+                        .size(TEXT)
+                        .padding(14),
                 );
-                main = main.push(widget::osk(Message::Osk));
+                // Touch first: the usual reasons are tiles; the field takes anything else.
+                let reasons = REASONS
+                    .iter()
+                    .map(|r| {
+                        widget::tile(
+                            (*r).to_string(),
+                            String::new(),
+                            self.reason == *r,
+                            Some(Message::Reason((*r).to_string())),
+                        )
+                        .into()
+                    })
+                    .collect();
+                main = main.push(widget::tile_grid(reasons, 2));
                 self.pad(pad_label)
             }
             _ => self.pad(pad_label),
         };
-        row![main, container(side).width(FillPortion(4))].spacing(24).padding(24).into()
+        row![main, container(side).width(FillPortion(4))]
+            .spacing(24)
+            .padding(24)
+            .into()
     }
 
     fn pad<'a>(&'a self, label: &'a str) -> Element<'a, Message> {
         column![
             text("Amount").size(TEXT),
-            container(text(if self.entry.is_empty() { " ".to_string() } else { self.entry.clone() }).size(TITLE))
-                .padding([4, 12])
-                .width(Fill)
-                .style(theme::panel),
+            container(
+                text(if self.entry.is_empty() {
+                    " ".to_string()
+                } else {
+                    self.entry.clone()
+                })
+                .size(TITLE)
+            )
+            .padding([4, 12])
+            .width(Fill)
+            .style(theme::panel),
             widget::keypad(Message::Pad, label, true),
         ]
         .spacing(8)
@@ -240,9 +306,16 @@ impl Shift {
             rows = rows.push(
                 row![
                     text(ctx.money(*denom)).size(TEXT).width(Fill),
-                    widget::touch("−", Some(Message::Count(i, -1))).width(56).style(theme::tile),
-                    text(n.to_string()).size(TEXT).width(48).align_x(iced::Center),
-                    widget::touch("+", Some(Message::Count(i, 1))).width(56).style(theme::tile),
+                    widget::touch("−", Some(Message::Count(i, -1)))
+                        .width(56)
+                        .style(theme::tile),
+                    text(n.to_string())
+                        .size(TEXT)
+                        .width(48)
+                        .align_x(iced::Center),
+                    widget::touch("+", Some(Message::Count(i, 1)))
+                        .width(56)
+                        .style(theme::tile),
                 ]
                 .spacing(8)
                 .align_y(iced::Center),
