@@ -41,6 +41,8 @@ pub struct Options {
     pub export_dir: PathBuf,
     /// Scanner and device events from the device threads, if any are running.
     pub devices: Option<DeviceFeed>,
+    /// Messages applied at start, as if tapped: demos, training mode and the screenshot tour.
+    pub script: Vec<Message>,
 }
 
 impl Options {
@@ -52,6 +54,7 @@ impl Options {
             theme: ThemeChoice::Normal,
             export_dir,
             devices: None,
+            script: Vec::new(),
         }
     }
 }
@@ -65,7 +68,7 @@ pub fn run(options: Options) -> iced::Result {
         min_size: Some(Size::new(1024.0, 700.0)),
         ..window::Settings::default()
     };
-    iced::application(move || App::new(options.clone()), App::update, App::view)
+    iced::application(move || App::boot(options.clone()), App::update, App::view)
         .title(App::title)
         .theme(App::theme)
         .subscription(App::subscription)
@@ -159,9 +162,15 @@ pub struct App {
 }
 
 impl App {
+    /// Builds the app for tests and benchmarks; tasks started by the script are dropped.
     pub fn new(options: Options) -> Self {
+        Self::boot(options).0
+    }
+
+    /// Builds the app and the tasks its start-up script started (as `iced` boots it).
+    pub fn boot(options: Options) -> (Self, Task<Message>) {
         let backend = options.backend;
-        App {
+        let mut app = App {
             lane: backend.lane(),
             user: None,
             screen: Screen::Login(login::Login::new(backend.as_ref())),
@@ -172,7 +181,9 @@ impl App {
             export_dir: options.export_dir,
             devices: options.devices,
             backend,
-        }
+        };
+        let tasks: Vec<Task<Message>> = options.script.into_iter().map(|m| app.update(m)).collect();
+        (app, Task::batch(tasks))
     }
 
     pub fn screen(&self) -> &Screen {
