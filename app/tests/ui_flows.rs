@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Simulator tests of the main flows, through the real screens and the backend seam:
 //! a cash sale with change, a refund with manager override, an inventory edit plus a CSV
 //! import with errors, a shift close with the Z report, and barcode routing.
@@ -5,7 +6,7 @@
 mod ui_support;
 
 use pos_app::ui::backend::memory::MemoryBackend;
-use pos_app::ui::backend::{Backend, ProductQuery, TenderKind};
+use pos_app::ui::backend::{Backend, CardPrompt, ProductQuery, TenderKind};
 use pos_app::ui::scan::WedgeKey;
 use pos_app::ui::screen::{inventory, refund, shift};
 use pos_app::ui::{Message, Nav, Screen};
@@ -55,6 +56,18 @@ fn ring_up(h: &mut Harness) {
     );
     assert_eq!(cart.total, dec!(14.13));
     assert!(h.shows("14.13 EUR"));
+}
+
+#[test]
+fn a_half_typed_pin_is_not_in_debug_output() {
+    let mut h = Harness::new(backend());
+    h.taps(&["Alice", "1", "2", "3"]);
+    let dump = format!("{:?}", h.app);
+    assert!(
+        dump.contains("PinEntry(3 digits)"),
+        "the login state is in the dump"
+    );
+    assert!(!dump.contains("123"), "but not the digits");
 }
 
 #[test]
@@ -123,6 +136,87 @@ fn split_tender_then_cash() {
             ("Voucher".to_string(), dec!(10))
         ]
     );
+}
+
+#[test]
+fn card_sale_through_the_simulated_card_flow() {
+    let backend = Arc::new(MemoryBackend::with_simulated_card());
+    let mut h = Harness::new(backend.clone());
+    open_lane(&mut h);
+    ring_up(&mut h);
+    h.tap("Pay 14.13 EUR");
+    h.tap("Card");
+    h.tap("Charge 14.13 EUR to card");
+    h.wait_until("the application choice", |app| {
+        matches!(
+            ui_support::card_prompt(app),
+            Some(CardPrompt::ChooseApplication(_))
+        )
+    });
+    assert!(h.shows("Choose how to pay"));
+    h.tap("VISA DEBIT");
+    h.wait_until("approval", |app| {
+        ui_support::card_prompt(app).is_some_and(|p| p.is_final())
+    });
+    // The card covered the whole sale: straight to the receipt choice.
+    assert!(h.shows("Card 476173******0119 approved, auth code SIM042"));
+    h.tap("Print receipt");
+    assert_eq!(backend.printed(), vec!["R000001".to_string()]);
+    assert_eq!(
+        h.app.backend().sales_report().tender_mix,
+        vec![("Card".to_string(), dec!(14.13))]
+    );
+}
+
+#[test]
+fn split_card_then_cash() {
+    let mut h = Harness::new(Arc::new(MemoryBackend::with_simulated_card()));
+    open_lane(&mut h);
+    ring_up(&mut h);
+    h.tap("Pay 14.13 EUR");
+    h.tap("Card");
+    h.taps(&["1", "0", "Tender"]);
+    h.wait_until("the application choice", |app| {
+        matches!(
+            ui_support::card_prompt(app),
+            Some(CardPrompt::ChooseApplication(_))
+        )
+    });
+    h.tap("VISA CREDIT");
+    h.wait_until("approval", |app| {
+        ui_support::card_prompt(app).is_some_and(|p| p.is_final())
+    });
+    assert!(h.shows("✔ Approved 10.00 EUR, auth code SIM042"));
+    h.tap("Close");
+    assert_eq!(h.app.backend().cart().due(), dec!(4.13));
+    h.tap("Cash");
+    h.tap("5.00 EUR");
+    let Screen::Payment(p) = h.app.screen() else {
+        panic!()
+    };
+    assert_eq!(p.receipt().map(|r| r.change), Some(dec!(0.87)));
+}
+
+#[test]
+fn cancelling_a_card_payment_takes_nothing() {
+    let mut h = Harness::new(Arc::new(MemoryBackend::with_simulated_card()));
+    open_lane(&mut h);
+    ring_up(&mut h);
+    h.tap("Pay 14.13 EUR");
+    h.tap("Card");
+    h.tap("Charge 14.13 EUR to card");
+    h.wait_until("the application choice", |app| {
+        matches!(
+            ui_support::card_prompt(app),
+            Some(CardPrompt::ChooseApplication(_))
+        )
+    });
+    h.tap("Cancel card payment");
+    h.wait_until("the end of the flow", |app| {
+        ui_support::card_prompt(app).is_some_and(|p| p.is_final())
+    });
+    assert!(h.shows("⚠ Card payment failed: cancelled"));
+    assert_eq!(h.app.backend().cart().paid, dec!(0));
 }
 
 #[test]
@@ -303,6 +397,10 @@ fn inventory_edit_and_csv_import_with_errors() {
         csv.display().to_string(),
     )));
     h.tap("Import");
+    h.wait_until(
+        "the import",
+        |app| matches!(app.screen(), Screen::Inventory(i) if i.import_report().is_some()),
+    );
     let Screen::Inventory(inv) = h.app.screen() else {
         panic!()
     };

@@ -2,12 +2,12 @@
 //! headless simulator, feeding every produced message back into `update` and running the
 //! tasks `update` returns, as the runtime would.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use iced::{Settings, Size, Task};
+use iced::{Settings, Size};
 use iced_test::Simulator;
 use pos_app::ui::backend::Backend;
-use pos_app::ui::{App, Message, Options};
+use pos_app::ui::{App, Message, Options, Screen};
 use std::sync::Arc;
 
 pub const SMALL: Size = Size::new(1024.0, 768.0);
@@ -15,6 +15,7 @@ pub const LARGE: Size = Size::new(1920.0, 1080.0);
 
 pub struct Harness {
     pub app: App,
+    pending: Vec<iced::futures::stream::BoxStream<'static, iced_test::runtime::Action<Message>>>,
     pub size: Size,
     pub dir: tempfile::TempDir,
 }
@@ -25,6 +26,7 @@ impl Harness {
         let app = App::new(Options::new(backend, dir.path().to_path_buf()));
         Harness {
             app,
+            pending: Vec::new(),
             size: SMALL,
             dir,
         }
@@ -32,7 +34,7 @@ impl Harness {
 
     pub fn sized(mut self, size: Size) -> Self {
         self.size = size;
-        self.app.update(Message::Resized(size)).units();
+        self.send(Message::Resized(size));
         self
     }
 
@@ -61,22 +63,45 @@ impl Harness {
         }
     }
 
-    /// Applies a message and runs the task it returns to completion.
+    /// Applies a message; the task it returns runs in the background (see [`Harness::wait_until`]),
+    /// and whatever it has already produced is applied now.
     pub fn send(&mut self, message: Message) {
         let task = self.app.update(message);
-        self.run(task);
+        if let Some(stream) = iced_test::runtime::task::into_stream(task) {
+            self.pending.push(stream);
+        }
+        self.pump();
     }
 
-    fn run(&mut self, task: Task<Message>) {
-        use iced::futures::StreamExt;
-        let Some(stream) = iced_test::runtime::task::into_stream(task) else {
-            return;
-        };
-        let actions: Vec<_> = iced::futures::executor::block_on(stream.collect());
-        for action in actions {
-            if let iced_test::runtime::Action::Output(m) = action {
-                self.send(m);
+    /// Applies every output the running tasks have ready, without waiting.
+    fn pump(&mut self) {
+        use iced::futures::{FutureExt, StreamExt};
+        let mut i = 0;
+        while i < self.pending.len() {
+            match self.pending[i].next().now_or_never() {
+                Some(Some(action)) => {
+                    if let iced_test::runtime::Action::Output(m) = action {
+                        self.send(m);
+                    }
+                }
+                Some(None) => {
+                    let _ = self.pending.remove(i);
+                }
+                None => i += 1,
             }
+        }
+    }
+
+    /// Lets background tasks (an import, a card flow) run until `done` holds; 10 s at most.
+    pub fn wait_until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !done(&self.app) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            self.pump();
         }
     }
 
@@ -91,5 +116,13 @@ impl Harness {
         }
         self.tap("Login");
         assert!(self.app.user().is_some(), "{name} could not log in");
+    }
+}
+
+/// The card prompt on the payment screen, if any.
+pub fn card_prompt(app: &App) -> Option<pos_app::ui::backend::CardPrompt> {
+    match app.screen() {
+        Screen::Payment(p) => p.card_prompt().cloned(),
+        _ => None,
     }
 }

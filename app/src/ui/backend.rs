@@ -252,6 +252,56 @@ pub struct SalesReport {
     pub top_products: Vec<(String, Decimal, Decimal)>,
 }
 
+/// What the card flow asks the cashier and cardholder to see or do, step by step, as the
+/// payment service drives the EMV kernel. Never carries a PAN beyond the masked form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardPrompt {
+    /// "Insert, tap or swipe".
+    PresentCard,
+    /// The card has several applications; the cardholder picks one.
+    ChooseApplication(Vec<String>),
+    /// PIN entry happens on the PIN pad, never on this screen.
+    PinOnPinpad {
+        attempts_left: Option<u8>,
+    },
+    Processing(String),
+    RemoveCard,
+    Approved {
+        auth_code: String,
+        masked_pan: String,
+        outcome: PaymentOutcome,
+    },
+    Declined {
+        reason: String,
+    },
+    Failed(String),
+}
+
+impl CardPrompt {
+    /// Whether the flow has ended (the screen offers the next step).
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            CardPrompt::Approved { .. } | CardPrompt::Declined { .. } | CardPrompt::Failed(_)
+        )
+    }
+}
+
+/// What the screen sends back into a running card flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardReply {
+    Application(usize),
+    Cancel,
+}
+
+/// A running card payment: prompts come out on a worker thread's channel (the UI turns them
+/// into messages), replies go back in.
+#[derive(Debug)]
+pub struct CardSession {
+    pub prompts: iced::futures::channel::mpsc::UnboundedReceiver<CardPrompt>,
+    pub replies: std::sync::mpsc::Sender<CardReply>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkState {
     Up,
@@ -303,6 +353,11 @@ pub trait Backend: Send + Sync + fmt::Debug {
     fn pay(&self, tender: TenderKind, amount: Decimal) -> BackendResult<PaymentOutcome>;
     /// Whether card payments can run now; `Err` says why not.
     fn card_ready(&self) -> BackendResult<()>;
+    /// Starts a card payment of `amount` on the configured reader; the session's prompts
+    /// end with a final one (approved, declined or failed).
+    fn start_card(&self, amount: Decimal) -> BackendResult<CardSession>;
+    /// Prints (or re-prints) the receipt of a completed sale on the lane's printer.
+    fn print_receipt(&self, number: &str) -> BackendResult<()>;
 
     fn find_receipt(&self, number: &str) -> BackendResult<ReceiptLookup>;
     fn refund(

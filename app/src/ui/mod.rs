@@ -268,10 +268,13 @@ impl App {
                     self.screen = Screen::Payment(payment::Payment::new(b));
                 }
             }
-            (Message::Payment(m), Screen::Payment(s)) => match s.update(m, b) {
-                Some(payment::Event::Back | payment::Event::Finished) => self.go(Nav::Checkout),
-                None => {}
-            },
+            (Message::Payment(m), Screen::Payment(s)) => {
+                let (task, event) = s.update(m, b);
+                if let Some(payment::Event::Back | payment::Event::Finished) = event {
+                    self.go(Nav::Checkout);
+                }
+                return task.map(Message::Payment);
+            }
             (Message::Shift(m), Screen::Shift(s)) => {
                 let _ = s.update(m, b);
             }

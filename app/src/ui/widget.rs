@@ -129,6 +129,48 @@ pub fn apply_pad(buffer: &mut String, key: PadKey, max_len: usize) -> bool {
     false
 }
 
+/// A PIN being typed: digits only, and never shown by `Debug` (screens derive `Debug`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct PinEntry(String);
+
+impl std::fmt::Debug for PinEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PinEntry({} digits)", self.0.len())
+    }
+}
+
+impl PinEntry {
+    /// Applies a key; returns true on Enter. Dots are ignored.
+    pub fn press(&mut self, key: PadKey) -> bool {
+        match key {
+            PadKey::Dot => false,
+            key => apply_pad(&mut self.0, key, 8),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Hands the PIN over (to the backend) and clears the entry.
+    pub fn take(&mut self) -> String {
+        std::mem::take(&mut self.0)
+    }
+
+    /// Dots for the screen, one per digit.
+    pub fn dots(&self) -> String {
+        "●".repeat(self.0.len())
+    }
+}
+
 /// Parses keypad input as a decimal number (quantity, weight, price, amount).
 pub fn parse_entry(buffer: &str) -> Option<Decimal> {
     buffer.trim().parse().ok()
@@ -243,6 +285,20 @@ pub fn money(amount: Decimal, currency: &str) -> String {
     format!("{:.2} {currency}", amount.round_dp(2))
 }
 
+/// [`banner`] for a message built on the spot.
+pub fn banner_owned<'a, M: 'a>(message: String, is_error: bool) -> Element<'a, M> {
+    let prefix = if is_error { "⚠ " } else { "✔ " };
+    container(text(format!("{prefix}{message}")).size(TEXT))
+        .padding(12)
+        .width(Fill)
+        .style(if is_error {
+            theme::error_banner
+        } else {
+            theme::info_banner
+        })
+        .into()
+}
+
 /// A one-line banner for a refusal or an error, or for a confirmation.
 pub fn banner<'a, M: 'a>(message: &'a str, is_error: bool) -> Element<'a, M> {
     let prefix = if is_error { "⚠ " } else { "✔ " };
@@ -255,4 +311,40 @@ pub fn banner<'a, M: 'a>(message: &'a str, is_error: bool) -> Element<'a, M> {
             theme::info_banner
         })
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keypad_builds_decimal_entries() {
+        let mut b = String::new();
+        for k in [PadKey::Dot, PadKey::Digit(5), PadKey::Dot, PadKey::Digit(0)] {
+            let _ = apply_pad(&mut b, k, 10);
+        }
+        assert_eq!(
+            b, "0.50",
+            "a leading dot gets a zero and a second dot is ignored"
+        );
+        assert!(apply_pad(&mut b, PadKey::Enter, 10));
+        let _ = apply_pad(&mut b, PadKey::Back, 10);
+        let _ = apply_pad(&mut b, PadKey::DoubleZero, 10);
+        assert_eq!(b, "0.500");
+        assert_eq!(parse_entry(&b), Some(Decimal::new(5, 1)));
+        let _ = apply_pad(&mut b, PadKey::Clear, 10);
+        assert_eq!(parse_entry(&b), None);
+    }
+
+    #[test]
+    fn a_pin_never_shows_in_debug() {
+        let mut pin = PinEntry::default();
+        for d in [4, 7, 1, 1] {
+            let _ = pin.press(PadKey::Digit(d));
+        }
+        assert_eq!(format!("{pin:?}"), "PinEntry(4 digits)");
+        assert_eq!(pin.dots(), "●●●●");
+        assert_eq!(pin.take(), "4711");
+        assert!(pin.is_empty());
+    }
 }

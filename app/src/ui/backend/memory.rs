@@ -6,11 +6,18 @@
 use super::*;
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-#[derive(Debug)]
 pub struct MemoryBackend {
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
+    simulated_card: bool,
+}
+
+/// Hand-written: the state holds staff PINs, which no Debug output may show.
+impl std::fmt::Debug for MemoryBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryBackend").finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -29,6 +36,8 @@ struct State {
     shift: Option<ShiftStatus>,
     shift_number: u32,
     outbox: u64,
+    /// Receipt numbers sent to the simulated printer, in order.
+    printed: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -258,24 +267,84 @@ impl MemoryBackend {
             .map(|p| (p.sku.clone(), p))
             .collect();
         MemoryBackend {
-            state: Mutex::new(State {
+            simulated_card: false,
+            state: Arc::new(Mutex::new(State {
                 users,
                 products,
                 next_line: 1,
                 next_held: 1,
                 ..State::default()
-            }),
+            })),
+        }
+    }
+
+    /// The demo lane plus an in-process card simulator: every card payment asks for an
+    /// application choice and a PIN on the PIN pad, and is approved when it does not
+    /// exceed the amount due.
+    pub fn with_simulated_card() -> Self {
+        MemoryBackend {
+            simulated_card: true,
+            ..Self::demo()
         }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        // A panic while holding the lock cannot leave the demo state half-written in a way
-        // that matters more than stopping the till, so recover the guard.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.state)
+    }
+
+    /// What the simulated printer printed: receipt numbers, in order.
+    pub fn printed(&self) -> Vec<String> {
+        self.state().printed.clone()
     }
 }
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while holding the lock cannot leave the demo state half-written in a way
+    // that matters more than stopping the till, so recover the guard.
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The simulated card flow, run on its own thread like a real kernel shell.
+fn simulated_card_flow(
+    state: Arc<Mutex<State>>,
+    amount: Decimal,
+    prompts: iced::futures::channel::mpsc::UnboundedSender<CardPrompt>,
+    replies: std::sync::mpsc::Receiver<CardReply>,
+) {
+    let send = |p: CardPrompt| {
+        let _ = prompts.unbounded_send(p);
+    };
+    send(CardPrompt::PresentCard);
+    send(CardPrompt::ChooseApplication(vec![
+        "VISA CREDIT".into(),
+        "VISA DEBIT".into(),
+    ]));
+    match replies.recv_timeout(std::time::Duration::from_secs(120)) {
+        Ok(CardReply::Application(_)) => {}
+        Ok(CardReply::Cancel) => return send(CardPrompt::Failed("cancelled".into())),
+        Err(_) => return send(CardPrompt::Failed("no application chosen".into())),
+    }
+    send(CardPrompt::PinOnPinpad {
+        attempts_left: Some(3),
+    });
+    send(CardPrompt::Processing("Authorising online".into()));
+    let outcome = lock(&state).pay(TenderKind::Card, amount);
+    send(CardPrompt::RemoveCard);
+    match outcome {
+        Ok(outcome) => send(CardPrompt::Approved {
+            auth_code: "SIM042".into(),
+            masked_pan: "476173******0119".into(),
+            outcome,
+        }),
+        Err(e) => send(CardPrompt::Declined {
+            reason: e.to_string(),
+        }),
+    }
+}
+
+impl MemoryBackend {}
 
 impl State {
     fn view(&self) -> CartView {
@@ -355,6 +424,86 @@ impl State {
             self.cart.push(line);
         }
         Ok(self.view())
+    }
+
+    fn pay(&mut self, tender: TenderKind, amount: Decimal) -> BackendResult<PaymentOutcome> {
+        let s = self;
+        s.require_user()?;
+        let view = s.view();
+        if view.lines.is_empty() {
+            return Err(BackendError::Refused("the cart is empty".into()));
+        }
+        if amount <= Decimal::ZERO {
+            return Err(BackendError::Invalid("amount must be positive".into()));
+        }
+        let due = view.due();
+        if tender != TenderKind::Cash && amount > due {
+            return Err(BackendError::Refused(format!(
+                "only cash can exceed the amount due ({due})"
+            )));
+        }
+        let applied = amount.min(due);
+        s.payments.push((tender, applied));
+        if applied < due {
+            return Ok(PaymentOutcome::Partial {
+                remaining: due - applied,
+            });
+        }
+        let change = amount - applied;
+        let number = format!("R{:06}", s.sales.len() + 1);
+        let lines: Vec<SoldLine> = view
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| SoldLine {
+                line_no: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                name: l.name.clone(),
+                quantity: l.quantity,
+                refundable: l.quantity,
+                unit_price: if l.quantity.is_zero() {
+                    l.total
+                } else {
+                    money(l.total / l.quantity)
+                },
+            })
+            .collect();
+        for l in &view.lines {
+            if let Some(p) = s.products.get_mut(&l.sku) {
+                p.stock -= l.quantity;
+            }
+        }
+        let payments = std::mem::take(&mut s.payments);
+        let cash: Decimal = payments
+            .iter()
+            .filter(|(t, _)| *t == TenderKind::Cash)
+            .map(|(_, a)| *a)
+            .sum();
+        if let Some(shift) = s.shift.as_mut() {
+            shift.cash_sales += cash;
+            shift.expected_cash += cash;
+        }
+        let mut text: Vec<String> = view
+            .lines
+            .iter()
+            .map(|l| format!("{} x{}  {}", l.name, l.quantity, l.total))
+            .collect();
+        text.push(format!("TOTAL {}", view.total));
+        text.push(format!("CHANGE {change}"));
+        let hour = u8::try_from(10 + s.sales.len() % 8).unwrap_or(10);
+        s.sales.push(Sale {
+            number: number.clone(),
+            lines,
+            payments,
+            hour,
+        });
+        s.outbox += 1;
+        s.reset_cart();
+        Ok(PaymentOutcome::Completed(SaleReceipt {
+            number,
+            total: view.total,
+            change,
+            text,
+        }))
     }
 
     fn reset_cart(&mut self) {
@@ -566,94 +715,46 @@ impl Backend for MemoryBackend {
     }
 
     fn pay(&self, tender: TenderKind, amount: Decimal) -> BackendResult<PaymentOutcome> {
-        let mut s = self.state();
-        s.require_user()?;
         if tender == TenderKind::Card {
             return Err(BackendError::Refused(
-                "card payments need the acquirer link".into(),
+                "card payments run through the card flow".into(),
             ));
         }
-        let view = s.view();
-        if view.lines.is_empty() {
-            return Err(BackendError::Refused("the cart is empty".into()));
-        }
-        if amount <= Decimal::ZERO {
-            return Err(BackendError::Invalid("amount must be positive".into()));
-        }
-        let due = view.due();
-        if tender != TenderKind::Cash && amount > due {
-            return Err(BackendError::Refused(format!(
-                "only cash can exceed the amount due ({due})"
-            )));
-        }
-        let applied = amount.min(due);
-        s.payments.push((tender, applied));
-        if applied < due {
-            return Ok(PaymentOutcome::Partial {
-                remaining: due - applied,
-            });
-        }
-        let change = amount - applied;
-        let number = format!("R{:06}", s.sales.len() + 1);
-        let lines: Vec<SoldLine> = view
-            .lines
-            .iter()
-            .enumerate()
-            .map(|(i, l)| SoldLine {
-                line_no: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                name: l.name.clone(),
-                quantity: l.quantity,
-                refundable: l.quantity,
-                unit_price: if l.quantity.is_zero() {
-                    l.total
-                } else {
-                    money(l.total / l.quantity)
-                },
-            })
-            .collect();
-        for l in &view.lines {
-            if let Some(p) = s.products.get_mut(&l.sku) {
-                p.stock -= l.quantity;
-            }
-        }
-        let payments = std::mem::take(&mut s.payments);
-        let cash: Decimal = payments
-            .iter()
-            .filter(|(t, _)| *t == TenderKind::Cash)
-            .map(|(_, a)| *a)
-            .sum();
-        if let Some(shift) = s.shift.as_mut() {
-            shift.cash_sales += cash;
-            shift.expected_cash += cash;
-        }
-        let mut text: Vec<String> = view
-            .lines
-            .iter()
-            .map(|l| format!("{} x{}  {}", l.name, l.quantity, l.total))
-            .collect();
-        text.push(format!("TOTAL {}", view.total));
-        text.push(format!("CHANGE {change}"));
-        let hour = u8::try_from(10 + s.sales.len() % 8).unwrap_or(10);
-        s.sales.push(Sale {
-            number: number.clone(),
-            lines,
-            payments,
-            hour,
-        });
-        s.outbox += 1;
-        s.reset_cart();
-        Ok(PaymentOutcome::Completed(SaleReceipt {
-            number,
-            total: view.total,
-            change,
-            text,
-        }))
+        self.state().pay(tender, amount)
     }
 
     fn card_ready(&self) -> BackendResult<()> {
-        Err(BackendError::Refused(
-            "card payments need the acquirer link".into(),
-        ))
+        if self.simulated_card {
+            Ok(())
+        } else {
+            Err(BackendError::Refused(
+                "card payments need the acquirer link".into(),
+            ))
+        }
+    }
+
+    fn start_card(&self, amount: Decimal) -> BackendResult<CardSession> {
+        self.card_ready()?;
+        if amount <= Decimal::ZERO {
+            return Err(BackendError::Invalid("amount must be positive".into()));
+        }
+        let (prompt_tx, prompt_rx) = iced::futures::channel::mpsc::unbounded();
+        let (reply_tx, reply_rx) = std::sync::mpsc::channel();
+        let state = Arc::clone(&self.state);
+        std::thread::spawn(move || simulated_card_flow(state, amount, prompt_tx, reply_rx));
+        Ok(CardSession {
+            prompts: prompt_rx,
+            replies: reply_tx,
+        })
+    }
+
+    fn print_receipt(&self, number: &str) -> BackendResult<()> {
+        let mut s = self.state();
+        if !s.sales.iter().any(|sale| sale.number == number) {
+            return Err(BackendError::NotFound(format!("receipt {number}")));
+        }
+        s.printed.push(number.to_string());
+        Ok(())
     }
 
     fn find_receipt(&self, number: &str) -> BackendResult<ReceiptLookup> {

@@ -2,7 +2,7 @@
 
 use crate::ui::backend::{Backend, UserTile};
 use crate::ui::screen::Ctx;
-use crate::ui::widget::{self, Element, PadKey, TITLE};
+use crate::ui::widget::{self, Element, PadKey, PinEntry, TITLE};
 use iced::widget::{column, container, row, text};
 use iced::{Center, Fill};
 
@@ -10,7 +10,7 @@ use iced::{Center, Fill};
 pub struct Login {
     users: Vec<UserTile>,
     chosen: Option<usize>,
-    pin: String,
+    pin: PinEntry,
     error: Option<String>,
 }
 
@@ -42,12 +42,12 @@ impl Login {
                 None
             }
             Message::Pad(key) => {
-                if !widget::apply_pad(&mut self.pin, key, 8) {
+                if !self.pin.press(key) {
                     return None;
                 }
+                let pin = self.pin.take();
                 let user = self.chosen.and_then(|i| self.users.get(i))?;
-                let result = backend.login(&user.id, &self.pin);
-                self.pin.clear();
+                let result = backend.login(&user.id, &pin);
                 match result {
                     Ok(user) => Some(Event::LoggedIn(user)),
                     Err(e) => {
@@ -82,7 +82,7 @@ impl Login {
             Some(u) => format!("PIN for {}", u.name),
             None => "Tap your name".to_string(),
         };
-        let dots = "●".repeat(self.pin.len());
+        let dots = self.pin.dots();
         let mut pad = column![
             text(who).size(TITLE),
             container(text(dots).size(TITLE)).height(48).center_y(48),

@@ -1,13 +1,17 @@
 //! Payment: tender tiles, cash with quick amounts and change due, split tender (any amount
 //! below the due leaves the rest to pay), and the receipt choice once the sale completes.
-//! Card payments show why they cannot run until the payment service and acquirer are up.
+//! Card payments follow the prompts the payment service streams (present card, choose
+//! application, PIN on the PIN pad, remove card, approved/declined); when the acquirer link
+//! is missing the screen says so instead.
 
-use crate::ui::backend::{Backend, CartView, PaymentOutcome, SaleReceipt, TenderKind};
+use crate::ui::backend::{
+    Backend, CardPrompt, CardReply, CartView, PaymentOutcome, SaleReceipt, TenderKind,
+};
 use crate::ui::screen::Ctx;
 use crate::ui::theme;
 use crate::ui::widget::{self, Element, PadKey, TEXT, TITLE};
 use iced::widget::{column, container, row, scrollable, text};
-use iced::{Center, Fill, FillPortion};
+use iced::{Center, Fill, FillPortion, Task};
 use rust_decimal::Decimal;
 
 #[derive(Debug)]
@@ -16,9 +20,18 @@ pub struct Payment {
     tender: TenderKind,
     entry: String,
     card_block: Option<String>,
+    card: Option<CardFlow>,
     receipt: Option<SaleReceipt>,
-    printed: Option<String>,
+    card_note: Option<String>,
     notice: Option<(String, bool)>,
+}
+
+/// A card payment in progress: the latest prompt and the way back into the flow.
+#[derive(Debug)]
+struct CardFlow {
+    amount: Decimal,
+    prompt: CardPrompt,
+    replies: std::sync::mpsc::Sender<CardReply>,
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +42,11 @@ pub enum Message {
     Back,
     Print,
     NoReceipt,
+    StartCard,
+    Card(CardPrompt),
+    ChooseApplication(usize),
+    CancelCard,
+    CloseCard,
 }
 
 #[derive(Debug, Clone)]
@@ -65,14 +83,20 @@ impl Payment {
             tender: TenderKind::Cash,
             entry: String::new(),
             card_block: None,
+            card: None,
             receipt: None,
-            printed: None,
+            card_note: None,
             notice: None,
         }
     }
 
     pub fn receipt(&self) -> Option<&SaleReceipt> {
         self.receipt.as_ref()
+    }
+
+    /// The card prompt on screen, if a card payment is running or just ended.
+    pub fn card_prompt(&self) -> Option<&CardPrompt> {
+        self.card.as_ref().map(|c| &c.prompt)
     }
 
     pub fn notice(&self) -> Option<&str> {
@@ -93,8 +117,65 @@ impl Payment {
         }
     }
 
-    pub fn update(&mut self, message: Message, backend: &dyn Backend) -> Option<Event> {
+    fn card_prompt_arrived(&mut self, prompt: CardPrompt, backend: &dyn Backend) {
+        if let CardPrompt::Approved {
+            auth_code,
+            masked_pan,
+            outcome,
+        } = &prompt
+        {
+            self.card_note = Some(format!("Card {masked_pan} approved, auth code {auth_code}"));
+            match outcome {
+                PaymentOutcome::Completed(receipt) => self.receipt = Some(receipt.clone()),
+                PaymentOutcome::Partial { remaining } => {
+                    self.cart = backend.cart();
+                    self.notice = Some((format!("card approved, {remaining} still due"), false));
+                }
+            }
+        }
+        if let Some(card) = &mut self.card {
+            card.prompt = prompt;
+        }
+    }
+
+    pub fn update(
+        &mut self,
+        message: Message,
+        backend: &dyn Backend,
+    ) -> (Task<Message>, Option<Event>) {
         match message {
+            Message::StartCard => {
+                let amount = widget::parse_entry(&self.entry).unwrap_or_else(|| self.cart.due());
+                match backend.start_card(amount) {
+                    Ok(session) => {
+                        self.entry.clear();
+                        self.notice = None;
+                        self.card = Some(CardFlow {
+                            amount,
+                            prompt: CardPrompt::PresentCard,
+                            replies: session.replies,
+                        });
+                        return (Task::stream(session.prompts).map(Message::Card), None);
+                    }
+                    Err(e) => self.notice = Some((e.to_string(), true)),
+                }
+            }
+            Message::Card(prompt) => self.card_prompt_arrived(prompt, backend),
+            Message::ChooseApplication(i) => {
+                if let Some(card) = &self.card {
+                    let _ = card.replies.send(CardReply::Application(i));
+                }
+            }
+            Message::CancelCard => {
+                if let Some(card) = &self.card {
+                    let _ = card.replies.send(CardReply::Cancel);
+                }
+            }
+            Message::CloseCard => {
+                if self.card.as_ref().is_some_and(|c| c.prompt.is_final()) {
+                    self.card = None;
+                }
+            }
             Message::Tender(kind) => {
                 self.tender = kind;
                 self.card_block = None;
@@ -107,6 +188,9 @@ impl Payment {
             Message::Quick(amount) => self.tender(amount, backend),
             Message::Pad(key) => {
                 if widget::apply_pad(&mut self.entry, key, 10) {
+                    if self.tender == TenderKind::Card {
+                        return self.update(Message::StartCard, backend);
+                    }
                     match widget::parse_entry(&self.entry) {
                         Some(amount) => {
                             self.entry.clear();
@@ -117,19 +201,22 @@ impl Payment {
                 }
             }
             Message::Back => {
-                if self.receipt.is_none() {
-                    return Some(Event::Back);
+                if self.receipt.is_none() && self.card.is_none() {
+                    return (Task::none(), Some(Event::Back));
                 }
             }
             Message::Print => {
-                // Printing goes through the receipt service once it lands; until then the
-                // preview on screen is the receipt.
-                self.printed = Some("receipt sent to the printer".into());
-                return Some(Event::Finished);
+                let Some(receipt) = &self.receipt else {
+                    return (Task::none(), None);
+                };
+                match backend.print_receipt(&receipt.number) {
+                    Ok(()) => return (Task::none(), Some(Event::Finished)),
+                    Err(e) => self.notice = Some((format!("printing failed: {e}"), true)),
+                }
             }
-            Message::NoReceipt => return Some(Event::Finished),
+            Message::NoReceipt => return (Task::none(), Some(Event::Finished)),
         }
-        None
+        (Task::none(), None)
     }
 
     pub fn view<'a>(&'a self, ctx: Ctx<'a>) -> Element<'a, Message> {
@@ -165,7 +252,19 @@ impl Payment {
                 TEXT,
             ));
         }
-        if let Some(block) = &self.card_block {
+        if let Some(card) = &self.card {
+            left = left.push(self.card_view(ctx, card));
+        } else if self.tender == TenderKind::Card && self.card_block.is_none() {
+            left = left
+                .push(text("Type an amount for a split, or charge the whole amount due.").size(16))
+                .push(
+                    widget::action(
+                        format!("Charge {} to card", ctx.money(due)),
+                        Some(Message::StartCard),
+                    )
+                    .width(Fill),
+                );
+        } else if let Some(block) = &self.card_block {
             left = left.push(widget::banner(block, true));
             left = left.push(
                 text(
@@ -215,12 +314,69 @@ impl Payment {
         row![left, pad].spacing(24).padding(24).into()
     }
 
+    fn card_view<'a>(&'a self, ctx: Ctx<'a>, card: &'a CardFlow) -> Element<'a, Message> {
+        let amount = ctx.money(card.amount);
+        let big = |s: String| text(s).size(TITLE);
+        let body: Element<'a, Message> = match &card.prompt {
+            CardPrompt::PresentCard => {
+                big(format!("Insert, tap or swipe the card — {amount}")).into()
+            }
+            CardPrompt::ChooseApplication(apps) => {
+                let tiles = apps
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        widget::tile(
+                            a.clone(),
+                            String::new(),
+                            false,
+                            Some(Message::ChooseApplication(i)),
+                        )
+                        .into()
+                    })
+                    .collect();
+                column![big("Choose how to pay".into()), widget::tile_grid(tiles, 2)]
+                    .spacing(8)
+                    .into()
+            }
+            CardPrompt::PinOnPinpad { attempts_left } => {
+                let tries = attempts_left
+                    .map(|n| format!(" ({n} tries left)"))
+                    .unwrap_or_default();
+                big(format!("Enter PIN on the PIN pad{tries}")).into()
+            }
+            CardPrompt::Processing(what) => big(format!("{what}…")).into(),
+            CardPrompt::RemoveCard => big("Remove the card".into()).into(),
+            CardPrompt::Approved { auth_code, .. } => {
+                widget::banner_owned(format!("Approved {amount}, auth code {auth_code}"), false)
+            }
+            CardPrompt::Declined { reason } => {
+                widget::banner_owned(format!("Declined: {reason}"), true)
+            }
+            CardPrompt::Failed(reason) => {
+                widget::banner_owned(format!("Card payment failed: {reason}"), true)
+            }
+        };
+        let control = if card.prompt.is_final() {
+            widget::secondary("Close", Some(Message::CloseCard))
+        } else {
+            widget::danger("Cancel card payment", Some(Message::CancelCard))
+        };
+        container(column![body, control.width(Fill)].spacing(12))
+            .padding(12)
+            .width(Fill)
+            .style(theme::panel)
+            .into()
+    }
+
     fn done_view<'a>(&'a self, ctx: Ctx<'a>, receipt: &'a SaleReceipt) -> Element<'a, Message> {
         let preview = receipt.text.iter().fold(column![].spacing(2), |c, line| {
             c.push(text(line.as_str()).size(16).font(iced::Font::MONOSPACE))
         });
+        let card_note = self.card_note.clone().unwrap_or_default();
         column![
             text(format!("Sale {} complete", receipt.number)).size(TITLE),
+            text(card_note).size(TEXT),
             text("Change due").size(TEXT),
             text(ctx.money(receipt.change)).size(72),
             row![

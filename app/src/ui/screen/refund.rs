@@ -4,7 +4,7 @@
 use crate::ui::backend::{Approval, Backend, BackendError, ReceiptLookup, Role, UserTile};
 use crate::ui::screen::Ctx;
 use crate::ui::theme;
-use crate::ui::widget::{self, Element, OskKey, PadKey, TEXT, TITLE};
+use crate::ui::widget::{self, Element, OskKey, PadKey, PinEntry, TEXT, TITLE};
 use iced::widget::{column, container, row, scrollable, text, text_input};
 use iced::{Fill, FillPortion};
 use rust_decimal::Decimal;
@@ -23,7 +23,7 @@ pub struct Refund {
 #[derive(Debug, Default)]
 struct ApprovalPad {
     manager: Option<usize>,
-    pin: String,
+    pin: PinEntry,
 }
 
 #[derive(Debug, Clone)]
@@ -155,14 +155,15 @@ impl Refund {
                 let Some(pad) = &mut self.approval else {
                     return None;
                 };
-                if widget::apply_pad(&mut pad.pin, key, 8) {
+                if pad.pin.press(key) {
+                    let pin = pad.pin.take();
                     let Some(manager) = pad.manager.and_then(|i| self.managers.get(i)) else {
                         self.notice = Some(("tap the approving manager first".into(), true));
                         return None;
                     };
                     let approval = Approval {
                         user_id: manager.id.clone(),
-                        pin: std::mem::take(&mut pad.pin),
+                        pin,
                     };
                     self.submit(Some(&approval), backend);
                 }
@@ -269,7 +270,7 @@ impl Refund {
                 column![
                     text("Manager approval").size(TITLE),
                     widget::tile_grid(tiles, 2),
-                    container(text("●".repeat(pad.pin.len())).size(TITLE)).height(48),
+                    container(text(pad.pin.dots()).size(TITLE)).height(48),
                     widget::keypad(Message::Pin, "Approve", false),
                     widget::secondary("Cancel", Some(Message::CancelApproval)).width(Fill),
                 ]
