@@ -1,3 +1,5 @@
+// A benchmark sets up fixed data; a failure there is a broken bench, not bad input.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! One UI frame with a 200-line cart: `update` (a scan, or selecting a line) then `view`,
 //! layout and draw, as the iced runtime does per event. Goal: <= 4 ms. A second group adds
 //! rasterising the frame with tiny-skia at 1024x768 (what a redraw costs on the CPU).

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Snapshot tests of the main screens (run with `ICED_TEST_BACKEND=tiny-skia`). Each
 //! snapshot's SHA-256 is committed under `tests/snapshots/`; a changed pixel fails the test,
 //! and a new snapshot creates a file that CI refuses until it is committed.

@@ -20,6 +20,15 @@ pub struct Harness {
     pub dir: tempfile::TempDir,
 }
 
+impl std::fmt::Debug for Harness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Harness")
+            .field("app", &self.app)
+            .field("pending", &self.pending.len())
+            .finish()
+    }
+}
+
 impl Harness {
     pub fn new(backend: Arc<dyn Backend>) -> Self {
         let dir = tempfile::tempdir().unwrap();
