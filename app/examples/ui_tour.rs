@@ -1,10 +1,11 @@
 //! Opens the real UI window on the in-memory demo lane, already driven to one screen, so
 //! `scripts/ui-screenshots` can grab it under Xvfb. Usage:
 //! `cargo run -p pos-app --example ui_tour -- <screen> [WIDTHxHEIGHT] [high-contrast]`
-//! where screen is login, checkout, payment, change, shift, zreport, refund, approval,
+//! where screen is login, checkout, payment, card, change, shift, zreport, refund, approval,
 //! inventory, import, reports or devices.
 
 use iced::Size;
+use pos_app::ui::backend::TenderKind;
 use pos_app::ui::backend::memory::MemoryBackend;
 use pos_app::ui::screen::{checkout, inventory, login, payment, refund, shift};
 use pos_app::ui::theme::ThemeChoice;
@@ -65,6 +66,12 @@ fn script(screen: &str, dir: &std::path::Path) -> Vec<Message> {
     ]);
     match screen {
         "checkout" => m.extend(cart),
+        "card" => {
+            m.extend(cart);
+            m.push(Message::Checkout(checkout::Message::Pay));
+            m.push(Message::Payment(payment::Message::Tender(TenderKind::Card)));
+            m.push(Message::Payment(payment::Message::StartCard));
+        }
         "payment" | "change" => {
             m.extend(cart);
             m.push(Message::Checkout(checkout::Message::Pay));
@@ -136,7 +143,7 @@ fn main() -> iced::Result {
         .unwrap_or(Size::new(1024.0, 768.0));
     let dir = std::env::temp_dir().join("pos-ui-tour");
     let _ = std::fs::create_dir_all(&dir);
-    let mut options = Options::new(Arc::new(MemoryBackend::demo()), dir.clone());
+    let mut options = Options::new(Arc::new(MemoryBackend::with_simulated_card()), dir.clone());
     options.window = size;
     if args.iter().any(|a| a == "high-contrast") {
         options.theme = ThemeChoice::HighContrast;

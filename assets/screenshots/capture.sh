@@ -20,7 +20,7 @@ shot() { # name screen size [high-contrast]
   echo "$out/$name.png"
 }
 
-for s in login checkout payment change shift zreport refund approval inventory import reports devices; do
+for s in login checkout payment card change shift zreport refund approval inventory import reports devices; do
   shot "$s" "$s" 1024x768
 done
 shot checkout-1920x1080 checkout 1920x1080

@@ -62,12 +62,14 @@ pub fn tile<'a, M: Clone + 'a>(
     active: bool,
     message: Option<M>,
 ) -> Button<'a, M> {
-    button(
-        column![text(title).size(18), text(detail).size(16)]
-            .spacing(4)
-            .width(Fill)
-            .align_x(Center),
-    )
+    let mut lines = column![text(title).size(18).align_x(Center)]
+        .spacing(4)
+        .width(Fill)
+        .align_x(Center);
+    if !detail.is_empty() {
+        lines = lines.push(text(detail).size(16));
+    }
+    button(container(lines).center_y(Fill))
     .on_press_maybe(message)
     .width(Fill)
     .height(Length::Fixed(TILE))
