@@ -154,10 +154,10 @@ pub fn tile(theme: &Theme, status: button::Status) -> button::Style {
 pub fn tile_active(theme: &Theme, status: button::Status) -> button::Style {
     let p = theme.extended_palette();
     button::Style {
-        background: Some(Background::Color(p.primary.strong.color)),
-        text_color: p.primary.strong.text,
+        background: Some(Background::Color(p.primary.base.color)),
+        text_color: p.primary.base.text,
         border: Border {
-            color: p.primary.base.color,
+            color: p.primary.strong.color,
             width: 2.0,
             radius: 8.0.into(),
         },

@@ -990,7 +990,7 @@ impl Backend for MemoryBackend {
             name: name.into(),
             simulated: true,
             state: LinkState::Up,
-            detail: "in-process simulator".into(),
+            detail: "in-process".into(),
         };
         LinkStatus {
             devices: vec![

@@ -345,19 +345,25 @@ impl Checkout {
             };
             let discount = (!line.discount_percent.is_zero())
                 .then(|| format!("  −{}%", line.discount_percent.normalize()));
+            let selected = self.selected == Some(line.line_id);
+            // On the highlighted row the detail keeps the row's own (contrasting) colour.
+            let detail_style = if selected {
+                iced::widget::text::base
+            } else {
+                theme::text_muted
+            };
             let body = row![
                 column![
                     text(line.name.as_str()).size(TEXT),
                     text(format!("{qty}{}", discount.unwrap_or_default()))
                         .size(16)
-                        .style(theme::text_muted)
+                        .style(detail_style)
                 ]
                 .width(Fill),
                 text(ctx.money(line.total)).size(TEXT),
             ]
             .spacing(8)
             .align_y(iced::Center);
-            let selected = self.selected == Some(line.line_id);
             lines = lines.push(
                 button(body)
                     .on_press(Message::Select(line.line_id))
