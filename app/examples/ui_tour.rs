@@ -115,8 +115,10 @@ fn script(screen: &str, dir: &std::path::Path) -> Vec<Message> {
             let csv = dir.join("items.csv");
             let _ = std::fs::write(
                 &csv,
-                "sku,gtin,name,category,price,unit,stock\nNEW-1,,Rye bread,Bakery,3.10,each,8\n\
-                 BAD-1,,Broken price,Bakery,three,each,1\nBAD-2,,Wrong unit,Produce,1.00,litre,4\n",
+                "sku,gtin,name,category,price,tax_class,unit,stock,active\n\
+                 NEW-1,,Rye bread,Bakery,3.10,standard,each,8,1\n\
+                 BAD-1,,Broken price,Bakery,three,standard,each,1,1\n\
+                 BAD-2,,Wrong unit,Produce,1.00,standard,litre,4,1\n",
             );
             m.push(Message::Nav(Nav::Inventory));
             m.push(Message::Inventory(inventory::Message::LowOnly(true)));

@@ -384,12 +384,12 @@ fn inventory_edit_and_csv_import_with_errors() {
     let csv = h.dir.path().join("items.csv");
     std::fs::write(
         &csv,
-        "sku,gtin,name,category,price,unit,stock\n\
-         NEW-1,,Rye bread,Bakery,3.10,each,8\n\
-         BAD-1,,Broken price,Bakery,three,each,1\n\
-         NEW-2,96385074,Pears (kg),Produce,2.80,kg,20\n\
-         BAD-2,,Wrong unit,Produce,1.00,litre,4\n\
-         NEW-3,,Honey,Grocery,5.50,each,2\n",
+        "sku,gtin,name,category,price,tax_class,unit,stock,active\n\
+         NEW-1,,Rye bread,Bakery,3.10,standard,each,8,1\n\
+         BAD-1,,Broken price,Bakery,three,standard,each,1,1\n\
+         NEW-2,96385074,Pears (kg),Produce,2.80,reduced,kg,20,1\n\
+         BAD-2,,Wrong unit,Produce,1.00,standard,litre,4,1\n\
+         NEW-3,,Honey,Grocery,5.50,standard,each,2,1\n",
     )
     .unwrap();
     h.send(Message::Inventory(inventory::Message::Input(

@@ -5,6 +5,7 @@
 //! backend (demo without a data dir, and unit tests) both implement it.
 
 pub mod memory;
+pub mod services;
 
 use rust_decimal::Decimal;
 use std::fmt;

@@ -59,6 +59,29 @@ impl Options {
     }
 }
 
+/// Why the UI could not start on a data dir.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Services(#[from] crate::services::ServiceError),
+}
+
+impl Options {
+    /// The lane on `data_dir` (created and seeded with the demo catalog and users on first
+    /// start), configured from its `pos.toml` and `POS_*` environment overrides: what `pos`
+    /// with no arguments opens.
+    pub fn for_data_dir(data_dir: &std::path::Path, kiosk: bool) -> Result<Options, StartError> {
+        let config = crate::config::Config::load(data_dir, std::env::vars())?;
+        let (lane, _) = crate::services::Lane::init(data_dir, config, true)?;
+        let backend: Arc<dyn Backend> = Arc::new(backend::services::ServicesBackend::new(lane));
+        let mut options = Options::new(backend, data_dir.to_path_buf());
+        options.kiosk = kiosk;
+        Ok(options)
+    }
+}
+
 /// Opens the window and runs the UI until it is closed.
 pub fn run(options: Options) -> iced::Result {
     let window = window::Settings {

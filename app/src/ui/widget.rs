@@ -70,15 +70,15 @@ pub fn tile<'a, M: Clone + 'a>(
         lines = lines.push(text(detail).size(16));
     }
     button(container(lines).center_y(Fill))
-    .on_press_maybe(message)
-    .width(Fill)
-    .height(Length::Fixed(TILE))
-    .padding(8)
-    .style(if active {
-        theme::tile_active
-    } else {
-        theme::tile
-    })
+        .on_press_maybe(message)
+        .width(Fill)
+        .height(Length::Fixed(TILE))
+        .padding(8)
+        .style(if active {
+            theme::tile_active
+        } else {
+            theme::tile
+        })
 }
 
 /// Lays tiles out in rows of `columns`, padding the last row so tiles keep their width.

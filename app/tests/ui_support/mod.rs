@@ -18,6 +18,8 @@ pub struct Harness {
     pending: Vec<iced::futures::stream::BoxStream<'static, iced_test::runtime::Action<Message>>>,
     pub size: Size,
     pub dir: tempfile::TempDir,
+    /// Other temp dirs that must live as long as the harness (a store's data dir).
+    kept: Vec<tempfile::TempDir>,
 }
 
 impl std::fmt::Debug for Harness {
@@ -36,9 +38,14 @@ impl Harness {
         Harness {
             app,
             pending: Vec::new(),
+            kept: Vec::new(),
             size: SMALL,
             dir,
         }
+    }
+
+    pub fn keep(&mut self, dir: tempfile::TempDir) {
+        self.kept.push(dir);
     }
 
     pub fn sized(mut self, size: Size) -> Self {

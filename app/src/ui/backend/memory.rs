@@ -971,18 +971,7 @@ impl Backend for MemoryBackend {
     }
 
     fn sales_report_csv(&self) -> String {
-        let r = self.sales_report();
-        let mut out = String::from("section,key,quantity,amount\n");
-        for (h, a) in r.by_hour {
-            out.push_str(&format!("hour,{h:02},,{a}\n"));
-        }
-        for (t, a) in r.tender_mix {
-            out.push_str(&format!("tender,{t},,{a}\n"));
-        }
-        for (n, q, a) in r.top_products {
-            out.push_str(&format!("product,\"{}\",{q},{a}\n", n.replace('"', "\"\"")));
-        }
-        out
+        super::services::report_csv(&self.sales_report())
     }
 
     fn status(&self) -> LinkStatus {
@@ -1031,11 +1020,23 @@ fn report(
     }
 }
 
-/// `sku,gtin,name,category,price,unit,stock` — one catalog row.
+/// `sku,gtin,name,category,price,tax_class,unit,stock,active` — one catalog row, the
+/// store's catalog CSV layout.
 fn parse_row(row: &str) -> Result<Product, String> {
     let f: Vec<&str> = row.split(',').map(str::trim).collect();
-    let [sku, gtin, name, category, price, unit, stock] = f[..] else {
-        return Err(format!("expected 7 fields, found {}", f.len()));
+    let [
+        sku,
+        gtin,
+        name,
+        category,
+        price,
+        tax_class,
+        unit,
+        stock,
+        active,
+    ] = f[..]
+    else {
+        return Err(format!("expected 9 fields, found {}", f.len()));
     };
     let price: Decimal = price
         .parse()
@@ -1053,5 +1054,7 @@ fn parse_row(row: &str) -> Result<Product, String> {
     }
     let mut p = product(sku, gtin, name, category, price, stock);
     p.unit = unit;
+    p.tax_class = tax_class.to_string();
+    p.active = active != "0";
     Ok(p)
 }

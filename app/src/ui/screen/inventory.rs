@@ -427,7 +427,7 @@ impl Inventory {
     fn import_view<'a>(&'a self) -> Element<'a, Message> {
         let mut col = column![
             text("Import CSV").size(TITLE),
-            text("Columns: sku,gtin,name,category,price,unit,stock").size(16),
+            text("Columns: sku,gtin,name,category,price,tax_class,unit,stock,active").size(16),
             self.input("File", Field::Path, &self.path),
             widget::action(
                 "Import",
