@@ -10,8 +10,11 @@ use iced_test::core::renderer::{Headless, Style};
 use iced_test::core::{Font, Pixels, clipboard, mouse};
 use iced_test::renderer::Renderer;
 use iced_test::runtime::user_interface::{Cache, UserInterface};
+use pos_app::config::Config;
+use pos_app::services::Lane;
 use pos_app::ui::backend::memory::MemoryBackend;
-use pos_app::ui::backend::{Backend, Product, Unit};
+use pos_app::ui::backend::services::ServicesBackend;
+use pos_app::ui::backend::{Backend, Product, ProductQuery, Unit};
 use pos_app::ui::screen::{checkout, login, shift};
 use pos_app::ui::widget::PadKey;
 use pos_app::ui::{App, Message, Nav, Options};
@@ -53,6 +56,44 @@ fn app_with_cart() -> App {
         ))));
     }
     let mut options = Options::new(Arc::new(backend), std::env::temp_dir());
+    options.script = script;
+    let app = App::new(options);
+    assert_eq!(app.backend().cart().lines.len(), LINES);
+    app
+}
+
+/// The same cart through the real services: a SQLite store seeded with the demo catalog,
+/// 200 lines of distinct items.
+fn services_app_with_cart(dir: &std::path::Path) -> App {
+    let (lane, _) = Lane::init(dir, Config::default(), true).unwrap();
+    let backend = ServicesBackend::new(lane);
+    let skus: Vec<String> = backend
+        .categories()
+        .iter()
+        .flat_map(|c| {
+            backend.products(&ProductQuery {
+                category: Some(c.clone()),
+                limit: 200,
+                ..ProductQuery::default()
+            })
+        })
+        .filter(|p| p.unit == Unit::Each)
+        .map(|p| p.sku)
+        .take(LINES)
+        .collect();
+    assert_eq!(skus.len(), LINES, "the demo catalog has enough items");
+    let mut script = vec![Message::Login(login::Message::Choose(0))];
+    for d in [9, 9, 9, 9] {
+        script.push(Message::Login(login::Message::Pad(PadKey::Digit(d))));
+    }
+    script.push(Message::Login(login::Message::Pad(PadKey::Enter)));
+    script.push(Message::Shift(shift::Message::Open));
+    script.push(Message::Nav(Nav::Checkout));
+    script.extend(
+        skus.into_iter()
+            .map(|s| Message::Checkout(checkout::Message::Add(s))),
+    );
+    let mut options = Options::new(Arc::new(backend), dir.to_path_buf());
     options.script = script;
     let app = App::new(options);
     assert_eq!(app.backend().cart().lines.len(), LINES);
@@ -152,6 +193,47 @@ fn bench(c: &mut Criterion) {
                 1.0,
                 theme.palette().background,
             ));
+        })
+    });
+    group.finish();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = services_app_with_cart(dir.path());
+    let mut cache = Cache::default();
+    let ids: Vec<u64> = app
+        .backend()
+        .cart()
+        .lines
+        .iter()
+        .map(|l| l.line_id)
+        .collect();
+    let mut group = c.benchmark_group("ui_cart_200_lines_services");
+    group.bench_function("select_line_update_view_layout_draw", |b| {
+        b.iter(|| {
+            i = (i + 1) % ids.len();
+            let m = Message::Checkout(checkout::Message::Select(ids[i]));
+            cache = frame(
+                &mut app,
+                &mut renderer,
+                std::mem::take(&mut cache),
+                m,
+                &theme,
+            );
+        })
+    });
+    // Typing a quantity on the keypad: the services re-price all 200 lines (domain totals,
+    // tax, settlement) and the screen redraws.
+    group.bench_function("set_quantity_update_view_layout_draw", |b| {
+        b.iter(|| {
+            let _ = app.update(Message::Checkout(checkout::Message::Pad(PadKey::Digit(2))));
+            let m = Message::Checkout(checkout::Message::Pad(PadKey::Enter));
+            cache = frame(
+                &mut app,
+                &mut renderer,
+                std::mem::take(&mut cache),
+                m,
+                &theme,
+            );
         })
     });
     group.finish();

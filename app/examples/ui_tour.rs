@@ -1,12 +1,15 @@
-//! Opens the real UI window on the in-memory demo lane, already driven to one screen, so
-//! `scripts/ui-screenshots` can grab it under Xvfb. Usage:
+//! Opens the real UI window, already driven to one screen, so
+//! `assets/screenshots/capture.sh` can grab it under Xvfb. The lane is the real one (the
+//! services over a fresh SQLite store seeded with the demo catalog) except for `card`,
+//! which needs the in-memory backend's simulated card until the payment service lands.
+//! Usage:
 //! `cargo run -p pos-app --example ui_tour -- <screen> [WIDTHxHEIGHT] [high-contrast]`
 //! where screen is login, checkout, payment, card, change, shift, zreport, refund, approval,
 //! inventory, import, reports or devices.
 
 use iced::Size;
-use pos_app::ui::backend::TenderKind;
 use pos_app::ui::backend::memory::MemoryBackend;
+use pos_app::ui::backend::{Backend, TenderKind};
 use pos_app::ui::screen::{checkout, inventory, login, payment, refund, shift};
 use pos_app::ui::theme::ThemeChoice;
 use pos_app::ui::widget::PadKey;
@@ -45,25 +48,65 @@ fn scans(codes: &[&str]) -> Vec<Message> {
         .collect()
 }
 
-fn script(screen: &str, dir: &std::path::Path) -> Vec<Message> {
+/// Who and what the tour uses on a given backend.
+struct Demo {
+    manager: (usize, &'static str),
+    cashier: (usize, &'static str),
+    sale: [&'static str; 3],
+    cart: [&'static str; 5],
+    receipt: &'static str,
+    low_stock_sku: &'static str,
+}
+
+fn demo(backend: &dyn Backend, memory: bool) -> Demo {
+    let users = backend.users();
+    let at = |name: &str| users.iter().position(|u| u.name == name).unwrap_or(0);
+    if memory {
+        Demo {
+            manager: (at("Morgan"), "9999"),
+            cashier: (at("Bob"), "2468"),
+            sale: ["4006381333931", "3057640117008", "3057640117008"],
+            cart: [
+                "4006381333931",
+                "4008400402222",
+                "5449000000996",
+                "5449000000996",
+                "3228021170022",
+            ],
+            receipt: "R000001",
+            low_stock_sku: "OIL-750",
+        }
+    } else {
+        Demo {
+            manager: (at("manager"), "9999"),
+            cashier: (at("cashier"), "1111"),
+            sale: ["5012345007724", "5012345002408", "5012345002408"],
+            cart: [
+                "5012345007724",
+                "5012345002408",
+                "5012345001210",
+                "5012345001210",
+                "5012345001074",
+            ],
+            receipt: "L01-000001",
+            low_stock_sku: "SKU-01019",
+        }
+    }
+}
+
+fn script(screen: &str, dir: &std::path::Path, d: &Demo) -> Vec<Message> {
     if screen == "login" {
         return Vec::new();
     }
-    // Morgan (manager) opens the shift with 150.00 and rings up one finished sale.
-    let mut m = pin(2, "9999");
+    // The manager opens the shift with 150.00 and rings up one finished sale.
+    let mut m = pin(d.manager.0, d.manager.1);
     m.extend(pad(|k| Message::Shift(shift::Message::Pad(k)), "150"));
     m.push(Message::Nav(Nav::Checkout));
-    m.extend(scans(&["4006381333931", "3057640117008", "3057640117008"]));
+    m.extend(scans(&d.sale));
     m.push(Message::Checkout(checkout::Message::Pay));
     m.push(Message::Payment(payment::Message::Quick(Decimal::from(10))));
     m.push(Message::Payment(payment::Message::NoReceipt));
-    let cart = scans(&[
-        "4006381333931",
-        "4008400402222",
-        "5449000000996",
-        "5449000000996",
-        "3228021170022",
-    ]);
+    let cart = scans(&d.cart);
     match screen {
         "checkout" => m.extend(cart),
         "card" => {
@@ -90,15 +133,15 @@ fn script(screen: &str, dir: &std::path::Path) -> Vec<Message> {
         }
         "refund" | "approval" => {
             m.push(Message::Nav(Nav::Refund));
-            m.push(Message::Refund(refund::Message::Number("R000001".into())));
+            m.push(Message::Refund(refund::Message::Number(d.receipt.into())));
             m.push(Message::Refund(refund::Message::Find));
             m.push(Message::Refund(refund::Message::Step(1, 1)));
             if screen == "approval" {
-                // Bob, a cashier, needs Morgan's approval.
+                // A cashier needs the manager's approval.
                 m.push(Message::Logout);
-                m.extend(pin(1, "2468"));
+                m.extend(pin(d.cashier.0, d.cashier.1));
                 m.push(Message::Nav(Nav::Refund));
-                m.push(Message::Refund(refund::Message::Number("R000001".into())));
+                m.push(Message::Refund(refund::Message::Number(d.receipt.into())));
                 m.push(Message::Refund(refund::Message::Find));
                 m.push(Message::Refund(refund::Message::Step(0, 1)));
                 m.push(Message::Refund(refund::Message::Refund));
@@ -107,8 +150,9 @@ fn script(screen: &str, dir: &std::path::Path) -> Vec<Message> {
         }
         "inventory" => {
             m.push(Message::Nav(Nav::Inventory));
+            m.push(Message::Inventory(inventory::Message::LowOnly(true)));
             m.push(Message::Inventory(inventory::Message::Edit(
-                "OIL-750".into(),
+                d.low_stock_sku.into(),
             )));
         }
         "import" => {
@@ -143,13 +187,26 @@ fn main() -> iced::Result {
         .and_then(|s| s.split_once('x'))
         .and_then(|(w, h)| Some(Size::new(w.parse().ok()?, h.parse().ok()?)))
         .unwrap_or(Size::new(1024.0, 768.0));
-    let dir = std::env::temp_dir().join("pos-ui-tour");
+    let dir = std::env::temp_dir().join(format!("pos-ui-tour-{screen}"));
+    let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::create_dir_all(&dir);
-    let mut options = Options::new(Arc::new(MemoryBackend::with_simulated_card()), dir.clone());
+    let memory = screen == "card";
+    let mut options = if memory {
+        Options::new(Arc::new(MemoryBackend::with_simulated_card()), dir.clone())
+    } else {
+        match Options::for_data_dir(&dir, false) {
+            Ok(options) => options,
+            Err(e) => {
+                eprintln!("ui_tour: cannot open the demo lane: {e}");
+                std::process::exit(3);
+            }
+        }
+    };
     options.window = size;
     if args.iter().any(|a| a == "high-contrast") {
         options.theme = ThemeChoice::HighContrast;
     }
-    options.script = script(screen, &dir);
+    let d = demo(options.backend.as_ref(), memory);
+    options.script = script(screen, &dir, &d);
     pos_app::ui::run(options)
 }

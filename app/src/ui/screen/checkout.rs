@@ -484,10 +484,17 @@ impl Checkout {
             })
             .collect();
         let grid = scrollable(widget::tile_grid(tiles, columns)).height(Fill);
+        // Wide screens show every category; 1024x768 keeps them on one row you swipe.
+        let cats: Element<'a, Message> = if ctx.wide {
+            cats.wrap().vertical_spacing(6).into()
+        } else {
+            let bar = scrollable::Scrollbar::new().width(6).scroller_width(6).spacing(4);
+            scrollable(cats).direction(scrollable::Direction::Horizontal(bar)).into()
+        };
         if self.keyboard {
             return column![
                 search,
-                cats.wrap().vertical_spacing(6),
+                cats,
                 grid,
                 widget::osk(Message::Osk)
             ]
@@ -529,7 +536,7 @@ impl Checkout {
                 column![entry, pad].spacing(6).width(FillPortion(3)),
             ]
             .spacing(8);
-            column![search, cats.wrap().vertical_spacing(6), grid, bottom]
+            column![search, cats, grid, bottom]
                 .spacing(8)
                 .into()
         } else {
@@ -540,7 +547,7 @@ impl Checkout {
                 .width(FillPortion(2));
             column![
                 search,
-                cats.wrap().vertical_spacing(6),
+                cats,
                 row![grid.width(FillPortion(3)), side].spacing(8)
             ]
             .spacing(8)
