@@ -134,7 +134,8 @@ pub enum LineEdit {
 pub struct HeldCart {
     pub id: u64,
     pub label: String,
-    pub total: Decimal,
+    /// Known when the backend keeps it with the hold.
+    pub total: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -673,7 +673,7 @@ impl Backend for MemoryBackend {
         let held = HeldCart {
             id: s.next_held,
             label: format!("Hold #{}", s.next_held),
-            total: view.total,
+            total: Some(view.total),
         };
         s.next_held += 1;
         let lines = std::mem::take(&mut s.cart);

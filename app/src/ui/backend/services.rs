@@ -42,6 +42,14 @@ fn to_ui(e: ServiceError) -> BackendError {
     }
 }
 
+/// For reads whose screen has no error slot (lists, status): log the failure, show nothing.
+fn logged<T: Default>(result: Result<T, ServiceError>, what: &str) -> T {
+    result.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "ui: reading {what} failed");
+        T::default()
+    })
+}
+
 fn unit(s: &str) -> Unit {
     if s == "kg" { Unit::Kg } else { Unit::Each }
 }
@@ -143,7 +151,7 @@ impl Backend for ServicesBackend {
     }
 
     fn users(&self) -> Vec<UserTile> {
-        let users = self.lane().users().unwrap_or_default();
+        let users = logged(self.lane().users(), "users");
         users
             .into_iter()
             .filter(|u| u.active)
@@ -178,9 +186,7 @@ impl Backend for ServicesBackend {
     }
 
     fn categories(&self) -> Vec<String> {
-        self.lane()
-            .categories()
-            .unwrap_or_default()
+        logged(self.lane().categories(), "categories")
             .into_iter()
             .map(|(name, _)| name)
             .collect()
@@ -190,23 +196,23 @@ impl Backend for ServicesBackend {
         let lane = self.lane();
         let limit = if q.limit == 0 { 200 } else { q.limit };
         let rows: Vec<ItemRow> = if q.low_stock_only {
-            lane.low_stock(LOW_STOCK).unwrap_or_default()
+            logged(lane.low_stock(LOW_STOCK), "low stock")
         } else if !q.text.trim().is_empty() {
             // Search hits carry no stock or category: read each item (a page at most).
-            let hits = lane.search(&q.text).unwrap_or_default();
+            let hits = logged(lane.search(&q.text), "search");
             hits.iter()
                 .take(limit)
                 .filter_map(|h| lane.item(&h.sku).ok().flatten())
                 .collect()
         } else if let Some(c) = &q.category {
-            lane.items_in_category(c).unwrap_or_default()
+            logged(lane.items_in_category(c), "category items")
         } else {
             let mut all = Vec::new();
-            for (c, _) in lane.categories().unwrap_or_default() {
+            for (c, _) in logged(lane.categories(), "categories") {
                 if all.len() >= limit {
                     break;
                 }
-                all.extend(lane.items_in_category(&c).unwrap_or_default());
+                all.extend(logged(lane.items_in_category(&c), "category items"));
             }
             all
         };
@@ -222,7 +228,10 @@ impl Backend for ServicesBackend {
     }
 
     fn cart(&self) -> CartView {
-        Self::cart_of(&self.lane()).unwrap_or_default()
+        Self::cart_of(&self.lane()).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "ui: reading the cart failed");
+            CartView::default()
+        })
     }
 
     fn add_item(&self, sku: &str, quantity: Decimal) -> BackendResult<CartView> {
@@ -260,7 +269,7 @@ impl Backend for ServicesBackend {
     }
 
     fn held(&self) -> Vec<HeldCart> {
-        let holds = self.lane().holds().unwrap_or_default();
+        let holds = logged(self.lane().holds(), "held carts");
         holds
             .into_iter()
             .filter_map(|(id, label, created)| {
@@ -269,7 +278,7 @@ impl Backend for ServicesBackend {
                 Some(HeldCart {
                     id,
                     label: format!("{label} #{id} {time}"),
-                    total: Decimal::ZERO,
+                    total: None,
                 })
             })
             .collect()

@@ -292,7 +292,7 @@ impl Checkout {
                     .map(|h| {
                         widget::tile(
                             h.label.clone(),
-                            ctx.money(h.total),
+                            h.total.map(|t| ctx.money(t)).unwrap_or_default(),
                             false,
                             Some(Message::Recall(h.id)),
                         )
@@ -488,18 +488,18 @@ impl Checkout {
         let cats: Element<'a, Message> = if ctx.wide {
             cats.wrap().vertical_spacing(6).into()
         } else {
-            let bar = scrollable::Scrollbar::new().width(6).scroller_width(6).spacing(4);
-            scrollable(cats).direction(scrollable::Direction::Horizontal(bar)).into()
+            let bar = scrollable::Scrollbar::new()
+                .width(6)
+                .scroller_width(6)
+                .spacing(4);
+            scrollable(cats)
+                .direction(scrollable::Direction::Horizontal(bar))
+                .into()
         };
         if self.keyboard {
-            return column![
-                search,
-                cats,
-                grid,
-                widget::osk(Message::Osk)
-            ]
-            .spacing(8)
-            .into();
+            return column![search, cats, grid, widget::osk(Message::Osk)]
+                .spacing(8)
+                .into();
         }
         let mode = |label: &'a str, m: PadMode| {
             widget::touch(label, Some(Message::Mode(m)))
@@ -536,9 +536,7 @@ impl Checkout {
                 column![entry, pad].spacing(6).width(FillPortion(3)),
             ]
             .spacing(8);
-            column![search, cats, grid, bottom]
-                .spacing(8)
-                .into()
+            column![search, cats, grid, bottom].spacing(8).into()
         } else {
             // 1024x768: not enough height for both, so the keypad stands beside the grid.
             let [a, b, c, d] = modes;

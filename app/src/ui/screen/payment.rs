@@ -374,11 +374,16 @@ impl Payment {
             c.push(text(line.as_str()).size(16).font(iced::Font::MONOSPACE))
         });
         let card_note = self.card_note.clone().unwrap_or_default();
+        let notice: Element<'a, Message> = match &self.notice {
+            Some((m, is_error)) => widget::banner(m, *is_error),
+            None => iced::widget::space().into(),
+        };
         column![
             text(format!("Sale {} complete", receipt.number)).size(TITLE),
             text(card_note).size(TEXT),
             text("Change due").size(TEXT),
             text(ctx.money(receipt.change)).size(72),
+            notice,
             row![
                 container(scrollable(preview))
                     .padding(12)
