@@ -16,7 +16,8 @@ use iced_test::renderer::Renderer;
 use iced_test::runtime::user_interface::{Cache, UserInterface};
 use pos_app::config::Config;
 use pos_app::services::Lane;
-use pos_app::ui::screen::login;
+use pos_app::ui::backend::ProductQuery;
+use pos_app::ui::screen::{checkout, login};
 use pos_app::ui::widget::PadKey;
 use pos_app::ui::{App, Message, Nav, Options};
 use std::path::{Path, PathBuf};
@@ -100,12 +101,36 @@ fn measure(dir: &Path) {
     ] {
         let _ = app.update(Message::Login(login::Message::Pad(key)));
     }
+    let login = t1.elapsed();
+    // Where the sale screen's time goes: the backend reads it makes.
+    let b = app.backend().clone();
+    let t = Instant::now();
+    let cats = b.categories();
+    let categories = t.elapsed();
+    let t = Instant::now();
+    let tiles = b.products(&ProductQuery {
+        limit: 24,
+        ..ProductQuery::default()
+    });
+    let first_tiles = t.elapsed();
+    println!(
+        "  categories(): {} in {categories:.1?}; first {} tiles in {first_tiles:.1?}",
+        cats.len(),
+        tiles.len()
+    );
+    let t2 = Instant::now();
     let _ = app.update(Message::Nav(Nav::Checkout));
     frame(&app, &mut renderer, &theme);
-    let checkout = t1.elapsed();
+    let checkout = t2.elapsed();
+    let t3 = Instant::now();
+    let _ = app.update(Message::Checkout(checkout::Message::Search("choc".into())));
+    frame(&app, &mut renderer, &theme);
+    let search = t3.elapsed();
     println!("items in store: {ITEMS}");
     println!("cold start to first frame (login, rasterised): {first:.1?}");
-    println!("login to first sale-screen frame: {checkout:.1?}");
+    println!("login (PIN check) and first screen after it: {login:.1?}");
+    println!("sale screen opened and drawn (categories, first tiles): {checkout:.1?}");
+    println!("search as you type \"choc\" and redraw: {search:.1?}");
     println!("peak resident memory (VmHWM): {}", peak_rss_mb());
 }
 

@@ -168,6 +168,8 @@ pub enum Message {
     Resized(Size),
     Tick,
     Status(Option<LinkStatus>),
+    /// The start-up read of slow, rarely changing data (category names) finished.
+    Warmed,
 }
 
 #[derive(Debug)]
@@ -205,7 +207,14 @@ impl App {
             devices: options.devices,
             backend,
         };
-        let tasks: Vec<Task<Message>> = options.script.into_iter().map(|m| app.update(m)).collect();
+        // Warm the backend's slow reads while the login screen is up.
+        let backend = Arc::clone(&app.backend);
+        let warm = Task::perform(
+            async move { tokio::task::spawn_blocking(move || backend.categories().len()).await },
+            |_| Message::Warmed,
+        );
+        let mut tasks: Vec<Task<Message>> = vec![warm];
+        tasks.extend(options.script.into_iter().map(|m| app.update(m)));
         (app, Task::batch(tasks))
     }
 
