@@ -4,8 +4,10 @@
 pub mod acquirer;
 pub mod cli;
 pub mod config;
+pub mod devices;
 pub mod domain;
 pub mod payment;
+pub mod printing;
 pub mod services;
 pub mod store;
 pub mod sync;
