@@ -7,6 +7,7 @@ mod ui_support;
 
 use pos_app::ui::backend::memory::MemoryBackend;
 use pos_app::ui::backend::{Backend, CardPrompt, ProductQuery, TenderKind};
+use pos_app::ui::devices::DeviceEvent;
 use pos_app::ui::scan::WedgeKey;
 use pos_app::ui::screen::{inventory, refund, shift};
 use pos_app::ui::{Message, Nav, Screen};
@@ -282,6 +283,23 @@ fn a_scan_lands_in_the_cart_from_any_screen() {
     h.send(Message::Scanned("5449000000996".into()));
     assert_eq!(h.app.backend().cart().lines[0].quantity, dec!(2));
     assert!(h.shows("milk"), "search keeps what the cashier typed");
+}
+
+#[test]
+fn a_scanner_device_event_lands_in_the_cart() {
+    let mut h = Harness::new(backend());
+    open_lane(&mut h);
+    h.tap("Refund");
+    h.send(Message::Device(DeviceEvent::Scanned(
+        "5449000000996".into(),
+    )));
+    // On the refund screen a scan is a receipt lookup, not an item.
+    assert!(h.app.backend().cart().lines.is_empty());
+    h.tap("Sale");
+    h.send(Message::Device(DeviceEvent::Scanned(
+        "5449000000996".into(),
+    )));
+    assert_eq!(h.app.backend().cart().lines[0].name, "Cola 0.33 l");
 }
 
 #[test]

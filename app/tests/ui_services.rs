@@ -170,12 +170,14 @@ fn inventory_edit_and_csv_import_with_errors() {
     std::fs::write(
         &csv,
         "sku,gtin,name,category,price,tax_class,unit,stock,active\n\
-         NEW-1,,Rye crackers,Bakery,3.10,reduced,each,8,1\n\
+         NEW-1,,Rye crackers,Crackers,3.10,reduced,each,8,1\n\
          BAD-1,,Broken price,Bakery,three,reduced,each,1,1\n\
          NEW-2,,Pears (per kg),Produce,2.80,reduced,kg,20,1\n\
          BAD-2,,Wrong unit,Produce,1.00,reduced,litre,4,1\n",
     )
     .unwrap();
+    let before = h.app.backend().categories();
+    assert!(!before.contains(&"Crackers".to_string()));
     h.send(Message::Inventory(inventory::Message::Input(
         inventory::Field::Path,
         csv.display().to_string(),
@@ -210,6 +212,13 @@ fn inventory_edit_and_csv_import_with_errors() {
         report.errors[0].1
     );
     assert_eq!(item(&h, "Rye crackers").price, dec!(3.10));
+    assert!(
+        h.app
+            .backend()
+            .categories()
+            .contains(&"Crackers".to_string()),
+        "the cached category list is refreshed by an import"
+    );
 }
 
 #[test]
