@@ -4,6 +4,7 @@
 //! the durable state.
 
 pub mod decision;
+pub mod flow;
 pub mod link;
 pub mod outcome;
 pub mod settle;

@@ -71,6 +71,8 @@ pub enum ServiceError {
     Refund(#[from] RefundError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("card payment: {0}")]
+    Card(String),
     #[error("configuration: {0}")]
     Config(String),
 }
@@ -92,7 +94,9 @@ impl ServiceError {
             ServiceError::Barcode(_) => ErrorKind::BadInput,
             ServiceError::Store(e) if e.is_refusal() => ErrorKind::Refused,
             ServiceError::Store(StoreError::Invalid(_)) => ErrorKind::Data,
-            ServiceError::Store(_) | ServiceError::Config(_) => ErrorKind::Data,
+            ServiceError::Store(_) | ServiceError::Config(_) | ServiceError::Card(_) => {
+                ErrorKind::Data
+            }
             ServiceError::Refund(RefundError::CorruptSale(_)) => ErrorKind::Data,
             _ => ErrorKind::Refused,
         }

@@ -2,6 +2,7 @@
 //! one terminal's session over its store: who is logged in, the open shift, the cart being
 //! rung up and its tenders. Manager approval is enforced HERE, whatever the caller.
 
+mod card;
 mod catalog;
 mod error;
 mod refunds;
@@ -9,6 +10,7 @@ mod sale;
 mod setup;
 mod shift;
 
+pub use card::CardError;
 pub use error::{ErrorKind, ManagerAction, ServiceError};
 pub use sale::{CardDetails, Receipt, Tender};
 pub use setup::{DEMO_CATALOG, DEMO_USERS, DemoUser, tax_table};
@@ -36,6 +38,8 @@ pub struct Lane {
     user: Option<UserRow>,
     cart: Cart,
     tenders: Vec<Tender>,
+    /// The acquirer link for card tenders (absent: cash and other tenders only).
+    payment: Option<crate::payment::PaymentLink>,
 }
 
 impl Lane {
@@ -74,6 +78,7 @@ impl Lane {
             user: None,
             cart: Cart::new(currency),
             tenders: Vec::new(),
+            payment: None,
         })
     }
 

@@ -24,6 +24,9 @@ pub struct CardDetails {
 pub struct Tender {
     pub payment: Payment,
     pub card: Option<CardDetails>,
+    /// An online card approval still reversible until the sale commits.
+    #[serde(skip)]
+    pub approval: Option<crate::payment::CompletionToken>,
 }
 
 /// A completed sale as the receipt prints it.
@@ -216,7 +219,7 @@ impl Lane {
             )?;
         }
         self.cart = Cart::new(self.currency);
-        self.tenders.clear();
+        self.clear_tenders();
         Ok(())
     }
 
@@ -231,7 +234,7 @@ impl Lane {
             .store
             .put_hold(&self.config.lane.id, user, label, &json)?;
         self.cart = Cart::new(self.currency);
-        self.tenders.clear();
+        self.clear_tenders();
         Ok(id)
     }
 
@@ -277,6 +280,7 @@ impl Lane {
         self.push_tender(Tender {
             payment,
             card: None,
+            approval: None,
         })
     }
 
@@ -294,10 +298,11 @@ impl Lane {
         self.push_tender(Tender {
             payment,
             card: Some(card),
+            approval: None,
         })
     }
 
-    fn push_tender(&mut self, tender: Tender) -> Result<Settlement, ServiceError> {
+    pub(super) fn push_tender(&mut self, tender: Tender) -> Result<Settlement, ServiceError> {
         self.tenders.push(tender);
         match self.settlement() {
             Ok(s) => Ok(s),
@@ -310,7 +315,11 @@ impl Lane {
 
     /// Removes every tender (customer changed their mind before completion).
     pub fn clear_tenders(&mut self) {
-        self.tenders.clear();
+        for tender in std::mem::take(&mut self.tenders) {
+            if let Some(token) = tender.approval {
+                self.abandon_approval(token);
+            }
+        }
     }
 
     /// Completes the sale: lines, payments, stock, customer, journal and outbox in one
@@ -411,7 +420,12 @@ impl Lane {
             lines,
             payments,
         };
-        let done = self.store.record_sale(&sale)?;
+        let approvals: Vec<i64> = self
+            .tenders
+            .iter()
+            .filter_map(|t| t.approval.map(|a| a.0))
+            .collect();
+        let done = self.store.record_sale_settling(&sale, &approvals)?;
         tracing::info!(receipt = %done.receipt_no, total = %totals.total, "sale completed");
         let receipt = Receipt {
             receipt_no: done.receipt_no,

@@ -313,6 +313,18 @@ fn sum<'a>(it: impl Iterator<Item = &'a Decimal>) -> Decimal {
 impl Store {
     /// Records a completed sale: everything in one durable transaction.
     pub fn record_sale(&mut self, sale: &NewSale) -> Result<CompletedDoc, StoreError> {
+        self.record_sale_settling(sale, &[])
+    }
+
+    /// Records a sale and, in the same transaction, ends the reversibility of the card
+    /// approvals it is paid with (their `acq_pending_reversal` rows, see
+    /// `payment::flow`). Refused, with nothing written, when an approval is no longer
+    /// pending (already reversed or being reversed).
+    pub fn record_sale_settling(
+        &mut self,
+        sale: &NewSale,
+        card_approvals: &[i64],
+    ) -> Result<CompletedDoc, StoreError> {
         if sale.lines.is_empty() {
             return Err(StoreError::Invalid("a sale needs at least one line".into()));
         }
@@ -375,6 +387,17 @@ impl Store {
             })).collect::<Vec<_>>(),
         });
         journal::append(&tx, "sale", &summary)?;
+        for approval in card_approvals {
+            let settled = tx.execute(
+                "DELETE FROM acq_pending_reversal WHERE id = ?1 AND state = 'awaiting_completion'",
+                [approval],
+            )?;
+            if settled != 1 {
+                return Err(StoreError::Refused(
+                    "the card approval was reversed; take the payment again".into(),
+                ));
+            }
+        }
         let payload = serde_json::json!({ "receipt_no": receipt, "created_at": now, "sale": sale });
         outbox::enqueue_with_id(&tx, &event_id, "sale", &payload)?;
         tx.commit()?;
