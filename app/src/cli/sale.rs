@@ -3,8 +3,12 @@
 use super::{CliError, Ctx, decimal};
 use crate::domain::cart::Discount;
 use crate::domain::tender::TenderKind;
-use crate::services::Receipt;
+use crate::payment::flow::{CardResult, Prompt, ScriptedCardholder};
+use crate::payment::flow_reader::{link_from_config, with_card};
+use crate::payment::outcome::RecoveryReport;
+use crate::services::{Lane, Receipt};
 use clap::Args;
+use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct SaleArgs {
@@ -12,8 +16,12 @@ pub struct SaleArgs {
     #[arg(long = "scan", value_name = "CODE[*QTY]", required = true)]
     pub scans: Vec<String>,
     /// A tender `KIND:AMOUNT` (cash, card, or a named tender such as voucher): repeat to split.
-    #[arg(long = "pay", value_name = "KIND:AMOUNT", required = true)]
+    /// `card` alone pays what is left by card (`[devices] card_reader`, `[acquirer]`).
+    #[arg(long = "pay", value_name = "KIND[:AMOUNT]", required = true)]
     pub pays: Vec<String>,
+    /// The cardholder's PIN, entered at the PIN pad when the card asks; repeat for retries.
+    #[arg(long = "card-pin", value_name = "PIN")]
+    pub card_pins: Vec<String>,
     /// Customer id (loyalty card number).
     #[arg(long)]
     pub customer: Option<String>,
@@ -32,6 +40,35 @@ fn parse_discount(s: &str) -> Result<Discount, CliError> {
         Some(p) => Discount::Percent(decimal(p, "discount percent")?),
         None => Discount::Amount(decimal(s, "discount")?),
     })
+}
+
+/// One card tender through the configured reader and acquirer; prompts go to stderr.
+fn pay_by_card(
+    ctx: &Ctx,
+    lane: &mut Lane,
+    amount: rust_decimal::Decimal,
+    cardholder: &mut ScriptedCardholder,
+) -> Result<(), CliError> {
+    if lane.payment_link().is_none() {
+        let db = ctx.data_dir.join(crate::store::DB_FILE);
+        let link = link_from_config(&ctx.config, &db).map_err(|e| CliError::Data(e.to_string()))?;
+        let recovered = lane.attach_payment_link(link)?;
+        if recovered != RecoveryReport::default() {
+            tracing::warn!(?recovered, "acquirer link recovery at start");
+        }
+    }
+    let spec = ctx.config.devices.card_reader.clone();
+    let mut prompt = |p: Prompt| eprintln!("card: {p}");
+    let result = with_card(&spec, Duration::from_secs(30), &mut prompt, |session| {
+        lane.pay_by_card(session, amount, cardholder, &mut |p| eprintln!("card: {p}"))
+    })
+    .map_err(|e| CliError::Data(e.to_string()))??;
+    match result {
+        CardResult::Approved(_) => Ok(()),
+        CardResult::Declined { reason } => {
+            Err(CliError::Refused(format!("card declined: {reason}")))
+        }
+    }
 }
 
 fn receipt_text(r: &Receipt) -> String {
@@ -54,6 +91,9 @@ fn receipt_text(r: &Receipt) -> String {
     );
     for t in &r.tenders {
         s += &format!("paid {} {}\n", t.payment.kind, t.payment.amount);
+        if let Some(c) = &t.card {
+            s += &format!("  {} {} auth {}\n", c.brand, c.masked_pan, c.auth_code);
+        }
     }
     if !r.settlement.rounding.is_zero() {
         s += &format!("cash rounding {}\n", r.settlement.rounding);
@@ -90,18 +130,25 @@ pub fn sale(ctx: &Ctx, a: SaleArgs) -> Result<(), CliError> {
     if let Some(d) = &a.discount {
         lane.cart_discount(parse_discount(d)?, pin)?;
     }
+    let mut cardholder = ScriptedCardholder::new(a.card_pins.iter().cloned());
     for p in &a.pays {
-        let (kind, amount) = p
-            .split_once(':')
-            .ok_or_else(|| CliError::Usage(format!("tender {p:?} is not KIND:AMOUNT")))?;
+        let (kind, amount) = match p.split_once(':') {
+            Some((k, v)) => (k, Some(v)),
+            None => (p.as_str(), None),
+        };
         let kind: TenderKind = kind
             .parse()
             .map_err(|e| CliError::Usage(format!("tender {p:?}: {e}")))?;
         if kind == TenderKind::Card {
-            return Err(CliError::Refused(
-                "card tenders need the payment terminal (the card flow), not `pos sale`".into(),
-            ));
+            let amount = match amount {
+                Some(v) => decimal(v, "amount")?,
+                None => lane.settlement()?.remaining,
+            };
+            pay_by_card(ctx, &mut lane, amount, &mut cardholder)?;
+            continue;
         }
+        let amount =
+            amount.ok_or_else(|| CliError::Usage(format!("tender {p:?} is not KIND:AMOUNT")))?;
         lane.add_tender(kind, decimal(amount, "amount")?)?;
     }
     let receipt = lane.complete_sale()?;

@@ -33,8 +33,8 @@ use crate::services::CardDetails;
 use pos_hal::device::CardSession;
 use pos_hal::emv::ca::CaKeyTable;
 use pos_hal::emv::kernel::{
-    Action, AidConfig, Decision, Event, Interface, Kernel, Message, OnlineRequest,
-    OnlineResponse, PinEntry, PinRequest, TerminalConfig, TransactionParams,
+    Action, AidConfig, Decision, Event, Interface, Kernel, Message, OnlineRequest, OnlineResponse,
+    PinEntry, PinRequest, TerminalConfig, TransactionParams,
 };
 use pos_hal::iso7816::ApduTransport;
 use pos_hal::tlv::{Tag, find_bytes, parse};
@@ -51,16 +51,57 @@ const OFFLINE_APPROVAL_CODE: &str = "Y3";
 pub enum Prompt {
     /// Insert, tap or swipe.
     PresentCard,
-    ChooseApplication { labels: Vec<String> },
-    EnterPin { online: bool, tries_left: Option<u8> },
-    IncorrectPin { tries_left: u8 },
+    ChooseApplication {
+        labels: Vec<String>,
+    },
+    EnterPin {
+        online: bool,
+        tries_left: Option<u8>,
+    },
+    IncorrectPin {
+        tries_left: u8,
+    },
     PinOk,
     Processing,
     /// Waiting for the acquirer.
     Authorizing,
     RemoveCard,
-    Approved { masked_pan: String, auth_code: String },
-    Declined { reason: String },
+    Approved {
+        masked_pan: String,
+        auth_code: String,
+    },
+    Declined {
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for Prompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::PresentCard => f.write_str("insert, tap or swipe the card"),
+            Self::ChooseApplication { labels } => {
+                write!(f, "choose the application: {}", labels.join(" / "))
+            }
+            Self::EnterPin { online: true, .. } => f.write_str("enter PIN"),
+            Self::EnterPin {
+                tries_left: Some(n),
+                ..
+            } => write!(f, "enter PIN ({n} tries left)"),
+            Self::EnterPin { .. } => f.write_str("enter PIN"),
+            Self::IncorrectPin { tries_left } => {
+                write!(f, "incorrect PIN, {tries_left} tries left")
+            }
+            Self::PinOk => f.write_str("PIN OK"),
+            Self::Processing => f.write_str("processing, do not remove the card"),
+            Self::Authorizing => f.write_str("authorizing"),
+            Self::RemoveCard => f.write_str("remove the card"),
+            Self::Approved {
+                masked_pan,
+                auth_code,
+            } => write!(f, "approved ({masked_pan}, auth {auth_code})"),
+            Self::Declined { reason } => write!(f, "declined: {reason}"),
+        }
+    }
 }
 
 /// The PIN pad and touch screen as the flow sees them.
@@ -121,7 +162,9 @@ pub struct ApprovedCard {
 pub enum CardResult {
     Approved(ApprovedCard),
     /// A reason a cashier understands.
-    Declined { reason: String },
+    Declined {
+        reason: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -130,14 +173,28 @@ pub enum FlowError {
     Reader(#[from] pos_hal::device::DeviceError),
     #[error(transparent)]
     Payment(#[from] PaymentError),
+    #[error("no card was presented")]
+    NoCard,
     #[error("terminal configuration: {0}")]
     Config(String),
 }
 
-/// The terminal's EMV set-up: supported applications and CA keys.
-pub fn terminal_config() -> Result<Arc<TerminalConfig>, FlowError> {
-    let visa = AidConfig::new(&[0xA0, 0, 0, 0, 0x03]);
+/// The terminal's EMV set-up: supported applications and CA keys. `floor_limit_minor` is
+/// the amount below which the card may approve offline when the acquirer is unreachable
+/// (zero: every transaction needs the issuer; a card then declines when the host is down).
+pub fn terminal_config(floor_limit_minor: u64) -> Result<Arc<TerminalConfig>, FlowError> {
+    let mut visa = AidConfig::new(&[0xA0, 0, 0, 0, 0x03]);
     let mut mc = AidConfig::new(&[0xA0, 0, 0, 0, 0x04]);
+    visa.floor_limit = floor_limit_minor;
+    mc.floor_limit = floor_limit_minor;
+    // Within the floor limit, go online anyway (the lane has a link); offline approval is
+    // the fallback when the host is down.
+    visa.random_threshold = 0;
+    visa.random_target_percent = 99;
+    visa.random_max_target_percent = 99;
+    mc.random_threshold = 0;
+    mc.random_target_percent = 99;
+    mc.random_max_target_percent = 99;
     mc.app_version = [0x00, 0x02];
     mc.tac_default = [0xFC, 0x50, 0xBC, 0xA0, 0x00];
     mc.tac_online = [0xFC, 0x50, 0xBC, 0xF8, 0x00];
@@ -171,8 +228,9 @@ fn params(amount_minor: u64, exponent: u32, contactless: bool) -> TransactionPar
         transaction_type: 0,
         unpredictable_number: rand::random(),
         random_percent: rand::random::<u8>() % 100,
-        // A lane with an acquirer link always asks the issuer (floor limit zero).
-        force_online: true,
+        // Not forced: a forced-online transaction may never be approved offline (TAC
+        // default), which would rule out store-and-forward.
+        force_online: false,
     }
 }
 
@@ -232,6 +290,7 @@ struct OnlineState {
 /// Runs one card payment of `amount` over a powered card. Approved online, the returned
 /// token must reach the sale's commit (or `PaymentLink::abandon`).
 pub fn pay(
+    terminal: Arc<TerminalConfig>,
     session: &mut dyn CardSession,
     link: &mut PaymentLink,
     amount: Decimal,
@@ -241,10 +300,7 @@ pub fn pay(
     let exponent = 2;
     let amount_minor = super::decision::to_minor(amount, exponent).map_err(PaymentError::from)?;
     let contactless = session.interface() == pos_hal::device::CardInterface::Contactless;
-    let mut kernel = Kernel::new(
-        terminal_config()?,
-        params(amount_minor, exponent, contactless),
-    );
+    let mut kernel = Kernel::new(terminal, params(amount_minor, exponent, contactless));
     let mut transport = ApduTransport::new(session);
     let mut online = OnlineState::default();
     let mut online_pin: Option<Pin> = None;
@@ -398,6 +454,12 @@ fn conclude(
     amount: Decimal,
     online: OnlineState,
 ) -> Result<CardResult, FlowError> {
+    tracing::debug!(
+        decision = ?outcome.decision,
+        tvr = %pos_hal::hexutil::encode(&outcome.tvr),
+        cid = ?outcome.cid,
+        "kernel outcome"
+    );
     let brand = outcome.label.clone();
     let masked_pan = outcome.masked_pan.clone();
     let now = time::OffsetDateTime::now_utc();

@@ -5,6 +5,7 @@
 
 pub mod decision;
 pub mod flow;
+pub mod flow_reader;
 pub mod link;
 pub mod outcome;
 pub mod settle;

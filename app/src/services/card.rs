@@ -54,6 +54,14 @@ impl Lane {
         Ok(report)
     }
 
+    /// The EMV terminal set-up for card payments (default: `flow::terminal_config(0)`).
+    pub fn set_emv_terminal(
+        &mut self,
+        terminal: std::sync::Arc<pos_hal::emv::kernel::TerminalConfig>,
+    ) {
+        self.emv_terminal = Some(terminal);
+    }
+
     /// The acquirer link, if attached.
     pub fn payment_link(&mut self) -> Option<&mut PaymentLink> {
         self.payment.as_mut()
@@ -75,8 +83,13 @@ impl Lane {
                 "card amount {amount} must be positive and at most the {remaining} due"
             )));
         }
+        let terminal = match &self.emv_terminal {
+            Some(t) => t.clone(),
+            None => flow::terminal_config(0).map_err(CardError::from)?,
+        };
         let link = self.payment.as_mut().ok_or(CardError::NoLink)?;
-        let result = flow::pay(session, link, amount, cardholder, prompt).map_err(CardError::from)?;
+        let result = flow::pay(terminal, session, link, amount, cardholder, prompt)
+            .map_err(CardError::from)?;
         if let CardResult::Approved(a) = &result {
             self.add_approved_card(a.amount, a.details.clone(), a.stan, a.token)?;
         }

@@ -40,6 +40,7 @@ pub struct Lane {
     tenders: Vec<Tender>,
     /// The acquirer link for card tenders (absent: cash and other tenders only).
     payment: Option<crate::payment::PaymentLink>,
+    emv_terminal: Option<std::sync::Arc<pos_hal::emv::kernel::TerminalConfig>>,
 }
 
 impl Lane {
@@ -79,6 +80,7 @@ impl Lane {
             cart: Cart::new(currency),
             tenders: Vec::new(),
             payment: None,
+            emv_terminal: None,
         })
     }
 
