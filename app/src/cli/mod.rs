@@ -6,6 +6,7 @@ mod admin;
 mod catalog;
 mod report;
 mod sale;
+mod settle;
 
 use crate::config::Config;
 use crate::services::{ErrorKind, Lane, ServiceError};
@@ -45,6 +46,8 @@ pub enum Command {
     Catalog(catalog::CatalogCmd),
     /// One scripted sale.
     Sale(sale::SaleArgs),
+    /// Closes the card batch with the acquirer and reconciles it with the journal.
+    Settle(settle::SettleArgs),
     /// Refunds (part of) a sale: needs a manager.
     Refund(sale::RefundArgs),
     /// Voids a completed sale: needs a manager.
@@ -222,6 +225,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Catalog(c) => catalog::run(&ctx, c),
         Command::Stock(c) => catalog::stock(&ctx, c),
         Command::Sale(a) => sale::sale(&ctx, a),
+        Command::Settle(a) => settle::run(&ctx, a),
         Command::Refund(a) => sale::refund(&ctx, a),
         Command::Void(a) => sale::void(&ctx, a),
         Command::Shift(c) => admin::shift(&ctx, c),
