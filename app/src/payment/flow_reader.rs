@@ -65,6 +65,7 @@ pub fn with_card<R>(
         reader.start(start)?;
         prompt(Prompt::PresentCard);
         let name = present_card(&mut reader, wait)?;
+        settle_power(&mut reader, &name, wait)?;
         let mut session = reader.power_on(&name)?;
         Ok(work(&mut *session))
     } else {
@@ -86,5 +87,21 @@ fn present_card(reader: &mut dyn CardReader, wait: Duration) -> Result<String, F
             return Err(FlowError::NoCard);
         }
         reader.wait_event(left.min(Duration::from_millis(200)))?;
+    }
+}
+
+/// A card that has just been inserted may refuse its first power-up (PC/SC reports the
+/// reader's state before the card is ready): retry until it answers or `wait` runs out.
+fn settle_power(reader: &mut dyn CardReader, name: &str, wait: Duration) -> Result<(), FlowError> {
+    let deadline = Instant::now() + wait;
+    loop {
+        match reader.power_on(name) {
+            Ok(_) => return Ok(()),
+            Err(e) if Instant::now() >= deadline => return Err(e.into()),
+            Err(e) => {
+                tracing::debug!(error = %e, "card not ready yet");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
     }
 }

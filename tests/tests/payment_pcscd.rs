@@ -1,0 +1,100 @@
+//! The card tender through the real pcscd: the virtual EMV card served on vpcd's socket
+//! (`drivers::sim::vpcd::VirtualCard`, as `pos sim card` does), the lane's reader spec
+//! `pcsc:Virtual PCD`, the simulated acquirer over TCP, the sale on a SQLite file.
+
+// A test fails by panicking; the helpers below are part of the tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use pos_app::acquirer::host::server::HostServer;
+use pos_app::acquirer::host::{Host, HostConfig};
+use pos_app::config::Config;
+use pos_app::payment::flow::{CardResult, Prompt, ScriptedCardholder};
+use pos_app::payment::flow_reader::{link_from_config, with_card};
+use pos_app::services::Lane;
+use pos_app::store::DB_FILE;
+use pos_drivers::sim::emv_card::EmvCard;
+use pos_drivers::sim::t0::T0Card;
+use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
+use pos_tests::pcscd::PcscdGuard;
+use rust_decimal_macros::dec;
+
+/// Sourdough Loaf 800g, 3.49 (demo catalog).
+const LOAF: &str = "5012345001074";
+
+fn pay(lane: &mut Lane, pins: &[&str]) -> (CardResult, Vec<Prompt>) {
+    let mut prompts = Vec::new();
+    let mut shown = Vec::new();
+    let mut cardholder = ScriptedCardholder::new(pins.iter().map(|p| p.to_string()));
+    let result = with_card(
+        "pcsc:Virtual PCD",
+        Duration::from_secs(10),
+        &mut |p| prompts.push(p),
+        |session| lane.pay_by_card(session, dec!(3.49), &mut cardholder, &mut |p| shown.push(p)),
+    )
+    .unwrap()
+    .unwrap();
+    prompts.extend(shown);
+    (result, prompts)
+}
+
+#[test]
+fn card_sales_through_pcscd_and_vpcd() {
+    let _pcscd = PcscdGuard::acquire().unwrap();
+    let server = HostServer::start("127.0.0.1:0", Host::new(HostConfig::demo())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.acquirer.address = server.local_addr().to_string();
+    let (mut lane, _) = Lane::init(dir.path(), config.clone(), true).unwrap();
+    lane.login("cashier", "1111").unwrap();
+    lane.open_shift(dec!(50)).unwrap();
+    lane.attach_payment_link(link_from_config(&config, &dir.path().join(DB_FILE)).unwrap())
+        .unwrap();
+
+    // Visa-like, online PIN: approved online, sale committed.
+    let card = VirtualCard::spawn(
+        vpcd_addr(0),
+        Box::new(T0Card::new(Box::new(
+            EmvCard::builtin("visa_credit").unwrap(),
+        ))),
+        true,
+    );
+    lane.scan(LOAF).unwrap();
+    let (result, prompts) = pay(&mut lane, &["1234"]);
+    assert!(matches!(result, CardResult::Approved(_)), "{result:?}");
+    assert!(prompts.contains(&Prompt::EnterPin {
+        online: true,
+        tries_left: None
+    }));
+    let receipt = lane.complete_sale().unwrap();
+    assert_eq!(
+        receipt.tenders[0].card.as_ref().unwrap().masked_pan,
+        "476173******0119"
+    );
+    assert!(card.stats().apdus() > 10);
+    drop(card);
+    std::thread::sleep(Duration::from_millis(300));
+
+    // Mastercard-like, offline enciphered PIN wrong then right: the card says how many
+    // tries are left; then online approval.
+    let card = VirtualCard::spawn(
+        vpcd_addr(0),
+        Box::new(T0Card::new(Box::new(EmvCard::builtin("mc_debit").unwrap()))),
+        true,
+    );
+    lane.scan(LOAF).unwrap();
+    let (result, prompts) = pay(&mut lane, &["0000", "1234"]);
+    assert!(matches!(result, CardResult::Approved(_)), "{result:?}");
+    assert!(
+        prompts
+            .iter()
+            .any(|p| matches!(p, Prompt::IncorrectPin { .. })),
+        "{prompts:?}"
+    );
+    lane.complete_sale().unwrap();
+    drop(card);
+    let report = lane.settle_card_batch().unwrap();
+    assert!(report.in_balance(), "{report:?}");
+    assert_eq!(report.lane_totals.debits_count, 2);
+}
