@@ -6,6 +6,7 @@
 
 pub mod memory;
 pub mod services;
+mod services_card;
 
 use rust_decimal::Decimal;
 use std::fmt;

@@ -10,7 +10,7 @@ use crate::domain::tender::TenderKind as DomainTender;
 use crate::services::{ErrorKind, Lane, ServiceError};
 use crate::store::{ImportMode, ItemRow};
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// At or under this stock an item counts as low (the store keeps no per-item level yet).
 pub const LOW_STOCK: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
@@ -18,7 +18,10 @@ pub const LOW_STOCK: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
 const IMPORT_CHUNK: usize = 500;
 
 pub struct ServicesBackend {
-    lane: Mutex<Lane>,
+    /// Shared with the card payment's worker thread (`services_card`).
+    lane: Arc<Mutex<Lane>>,
+    /// The simulated PIN pad's answer (`None`: the cardholder bypasses PIN entry).
+    pub(super) pinpad: Mutex<Option<String>>,
     /// Category names change only with catalog edits, and counting them scans every item
     /// (about 1.3 s at 1M items), so they are read once and kept.
     categories: Mutex<Option<Vec<String>>>,
@@ -81,9 +84,18 @@ fn line_id(id: u64) -> BackendResult<crate::domain::cart::LineId> {
 impl ServicesBackend {
     pub fn new(lane: Lane) -> Self {
         ServicesBackend {
-            lane: Mutex::new(lane),
+            lane: Arc::new(Mutex::new(lane)),
+            pinpad: Mutex::new(None),
             categories: Mutex::new(None),
         }
+    }
+
+    pub(super) fn shared_lane(&self) -> Arc<Mutex<Lane>> {
+        Arc::clone(&self.lane)
+    }
+
+    pub(super) fn lane_config(&self) -> crate::config::Config {
+        self.lane().config().clone()
     }
 
     fn forget_categories(&self) {
@@ -333,34 +345,15 @@ impl Backend for ServicesBackend {
             });
         }
         let receipt = lane.complete_sale().map_err(to_ui)?;
-        let mut text: Vec<String> = receipt
-            .totals
-            .lines
-            .iter()
-            .map(|l| format!("{} x{}  {}", l.name, l.quantity.normalize(), l.amount))
-            .collect();
-        text.push(format!("TAX {}", receipt.totals.tax));
-        text.push(format!("TOTAL {}", receipt.totals.total));
-        for t in &receipt.tenders {
-            text.push(format!("{:?} {}", t.payment.kind, t.payment.amount));
-        }
-        text.push(format!("CHANGE {}", receipt.settlement.change));
-        Ok(PaymentOutcome::Completed(SaleReceipt {
-            number: receipt.receipt_no,
-            total: receipt.totals.total,
-            change: receipt.settlement.change,
-            text,
-        }))
+        Ok(PaymentOutcome::Completed(sale_receipt(receipt)))
     }
 
     fn card_ready(&self) -> BackendResult<()> {
-        Err(BackendError::Refused(
-            "card payments need the acquirer link".into(),
-        ))
+        self.card_reader_spec().map(|_| ())
     }
 
-    fn start_card(&self, _amount: Decimal) -> BackendResult<CardSession> {
-        self.card_ready().map(|()| unreachable_session())
+    fn start_card(&self, amount: Decimal) -> BackendResult<CardSession> {
+        self.start_card_flow(amount)
     }
 
     fn print_receipt(&self, _number: &str) -> BackendResult<()> {
@@ -653,11 +646,32 @@ fn probe(address: &str) -> LinkState {
     }
 }
 
-/// A card session never handed out (card payments are refused before one is needed).
-fn unreachable_session() -> CardSession {
-    let (_tx, prompts) = iced::futures::channel::mpsc::unbounded();
-    let (replies, _rx) = std::sync::mpsc::channel();
-    CardSession { prompts, replies }
+/// The receipt as the payment screen shows it.
+pub(super) fn sale_receipt(receipt: crate::services::Receipt) -> SaleReceipt {
+    let mut text: Vec<String> = receipt
+        .totals
+        .lines
+        .iter()
+        .map(|l| format!("{} x{}  {}", l.name, l.quantity.normalize(), l.amount))
+        .collect();
+    text.push(format!("TAX {}", receipt.totals.tax));
+    text.push(format!("TOTAL {}", receipt.totals.total));
+    for t in &receipt.tenders {
+        text.push(format!("{:?} {}", t.payment.kind, t.payment.amount));
+        if let Some(card) = &t.card {
+            text.push(format!(
+                "  {} {} AUTH {}",
+                card.brand, card.masked_pan, card.auth_code
+            ));
+        }
+    }
+    text.push(format!("CHANGE {}", receipt.settlement.change));
+    SaleReceipt {
+        number: receipt.receipt_no,
+        total: receipt.totals.total,
+        change: receipt.settlement.change,
+        text,
+    }
 }
 
 fn shift_report(
