@@ -324,3 +324,55 @@ fn settlement_totals_equal_the_journal_and_no_card_data_is_at_rest() {
         }
     }
 }
+
+#[test]
+fn card_sale_refunded_to_the_card_and_settled_as_a_credit() {
+    let mut lab = lab();
+    lab.lane.scan(LOAF).unwrap();
+    lab.lane.scan(LOAF).unwrap();
+    let (result, _) = pay(&mut lab.lane, "visa_credit", dec!(6.98), &[VISA_ONLINE_PIN]);
+    assert!(matches!(result, CardResult::Approved(_)), "{result:?}");
+    let sale = lab.lane.complete_sale().unwrap();
+    // One loaf back to the card (a manager's PIN approves the cashier's refund).
+    let mut cardholder = ScriptedCardholder::new([VISA_ONLINE_PIN.to_string()]);
+    let lane = &mut lab.lane;
+    let done = with_card(
+        "sim:visa_credit",
+        Duration::from_secs(5),
+        &mut |_| {},
+        |s| {
+            lane.refund_to_card(
+                &sale.receipt_no,
+                &[(1, None)],
+                Some("9999"),
+                s,
+                &mut cardholder,
+                &mut |_| {},
+            )
+        },
+    )
+    .unwrap()
+    .unwrap();
+    let pos_app::services::CardRefund::Done(doc) = done else {
+        panic!("{done:?}");
+    };
+    let refund = lab.lane.find_receipt(&doc.receipt_no).unwrap();
+    assert_eq!(refund.total.abs(), dec!(3.49));
+    assert_eq!(pending(&mut lab.lane), 0);
+    let report = lab.lane.settle_card_batch().unwrap();
+    assert!(report.in_balance(), "{report:?}");
+    assert_eq!(
+        (
+            report.lane_totals.debits_count,
+            report.lane_totals.debits_amount
+        ),
+        (1, 698)
+    );
+    assert_eq!(
+        (
+            report.lane_totals.credits_count,
+            report.lane_totals.credits_amount
+        ),
+        (1, 349)
+    );
+}

@@ -207,7 +207,7 @@ fn bcd(v: u8) -> u8 {
     ((v / 10) << 4) | (v % 10)
 }
 
-fn params(amount_minor: u64, exponent: u32, contactless: bool) -> TransactionParams {
+fn params(amount_minor: u64, exponent: u32, contactless: bool, refund: bool) -> TransactionParams {
     let now = time::OffsetDateTime::now_utc();
     TransactionParams {
         interface: if contactless {
@@ -225,7 +225,8 @@ fn params(amount_minor: u64, exponent: u32, contactless: bool) -> TransactionPar
             bcd(now.day()),
         ],
         time: [bcd(now.hour()), bcd(now.minute()), bcd(now.second())],
-        transaction_type: 0,
+        // 9C: 00 goods and services, 20 refund.
+        transaction_type: if refund { 0x20 } else { 0x00 },
         unpredictable_number: rand::random(),
         random_percent: rand::random::<u8>() % 100,
         // Not forced: a forced-online transaction may never be approved offline (TAC
@@ -287,6 +288,14 @@ struct OnlineState {
     unavailable: Option<String>,
 }
 
+/// What one card transaction is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardTransaction {
+    pub amount: Decimal,
+    /// Money back to the card (9C = 20, a refund authorization at the acquirer).
+    pub refund: bool,
+}
+
 /// Runs one card payment of `amount` over a powered card. Approved online, the returned
 /// token must reach the sale's commit (or `PaymentLink::abandon`).
 pub fn pay(
@@ -297,10 +306,30 @@ pub fn pay(
     cardholder: &mut dyn Cardholder,
     prompt: &mut dyn FnMut(Prompt),
 ) -> Result<CardResult, FlowError> {
+    let txn = CardTransaction {
+        amount,
+        refund: false,
+    };
+    transact(terminal, session, link, txn, cardholder, prompt)
+}
+
+/// Runs one card transaction (payment or refund) over a powered card.
+pub fn transact(
+    terminal: Arc<TerminalConfig>,
+    session: &mut dyn CardSession,
+    link: &mut PaymentLink,
+    txn: CardTransaction,
+    cardholder: &mut dyn Cardholder,
+    prompt: &mut dyn FnMut(Prompt),
+) -> Result<CardResult, FlowError> {
+    let CardTransaction { amount, refund } = txn;
     let exponent = 2;
     let amount_minor = super::decision::to_minor(amount, exponent).map_err(PaymentError::from)?;
     let contactless = session.interface() == pos_hal::device::CardInterface::Contactless;
-    let mut kernel = Kernel::new(terminal, params(amount_minor, exponent, contactless));
+    let mut kernel = Kernel::new(
+        terminal,
+        params(amount_minor, exponent, contactless, refund),
+    );
     let mut transport = ApduTransport::new(session);
     let mut online = OnlineState::default();
     let mut online_pin: Option<Pin> = None;
@@ -349,7 +378,7 @@ pub fn pay(
             }
             Action::GoOnline(request) => {
                 prompt(Prompt::Authorizing);
-                authorize_online(&request, link, amount, online_pin.take(), &mut online)?
+                authorize_online(&request, link, txn, online_pin.take(), &mut online)?
             }
             Action::ShowMessage(m) => {
                 prompt(match m {
@@ -365,7 +394,7 @@ pub fn pay(
         };
         action = kernel.handle(event);
     };
-    let result = conclude(&outcome, link, amount, online)?;
+    let result = conclude(&outcome, link, txn, online)?;
     prompt(match &result {
         CardResult::Approved(a) => Prompt::Approved {
             masked_pan: a.details.masked_pan.clone(),
@@ -382,7 +411,7 @@ pub fn pay(
 fn authorize_online(
     request: &OnlineRequest,
     link: &mut PaymentLink,
-    amount: Decimal,
+    txn: CardTransaction,
     pin: Option<Pin>,
     state: &mut OnlineState,
 ) -> Result<Event, FlowError> {
@@ -392,8 +421,8 @@ fn authorize_online(
     };
     let payment = CardPayment {
         kind: RequestKind::Authorization,
-        amount,
-        refund: false,
+        amount: txn.amount,
+        refund: txn.refund,
         card: card.clone(),
         pin,
         icc_data: Some(request.field55.clone()),
@@ -451,9 +480,10 @@ fn authorize_online(
 fn conclude(
     outcome: &pos_hal::emv::kernel::Outcome,
     link: &mut PaymentLink,
-    amount: Decimal,
+    txn: CardTransaction,
     online: OnlineState,
 ) -> Result<CardResult, FlowError> {
+    let amount = txn.amount;
     tracing::debug!(
         decision = ?outcome.decision,
         tvr = %pos_hal::hexutil::encode(&outcome.tvr),
@@ -486,7 +516,8 @@ fn conclude(
                 },
             })
         }
-        (Decision::ApprovedOffline, None) if online.host_decline.is_none() => {
+        // A refund is never approved offline: the money must come from the acquirer.
+        (Decision::ApprovedOffline, None) if online.host_decline.is_none() && !txn.refund => {
             approve_offline(outcome, link, amount, online.card)
         }
         _ => Ok(CardResult::Declined {

@@ -11,7 +11,7 @@ use crate::payment::flow::{self, CardResult, Cardholder, Prompt};
 use crate::payment::outcome::{RecoveryReport, SettlementReport};
 use crate::payment::settle::JournalCardPayment;
 use crate::payment::{PaymentError, PaymentLink};
-use crate::store::StoreError;
+use crate::store::{CompletedDoc, NewPayment, StoreError};
 use pos_hal::device::CardSession;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -31,6 +31,16 @@ impl From<CardError> for ServiceError {
     fn from(e: CardError) -> Self {
         ServiceError::Card(e.to_string())
     }
+}
+
+/// How a refund to the card ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardRefund {
+    Done(CompletedDoc),
+    /// Nothing was recorded; the reason a cashier understands.
+    Declined {
+        reason: String,
+    },
 }
 
 /// The payment reference a card tender carries: the acquirer's STAN, which settlement
@@ -122,6 +132,57 @@ impl Lane {
             && let Err(e) = link.abandon(token, time::OffsetDateTime::now_utc())
         {
             tracing::error!(error = %e, "could not record the reversal of a card approval");
+        }
+    }
+
+    /// Refunds lines of a sale to the card presented in `session` (manager approval as for
+    /// any refund): a refund authorization at the acquirer, then the refund document,
+    /// which ends the approval's reversibility in its own transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub fn refund_to_card(
+        &mut self,
+        receipt: &str,
+        lines: &[(i64, Option<Decimal>)],
+        manager_pin: Option<&str>,
+        session: &mut dyn CardSession,
+        cardholder: &mut dyn Cardholder,
+        prompt: &mut dyn FnMut(Prompt),
+    ) -> Result<CardRefund, ServiceError> {
+        let mut refund = self.prepare_refund(receipt, lines, manager_pin)?;
+        let amount: Decimal = refund.payments.iter().map(|p| p.amount).sum();
+        let terminal = match &self.emv_terminal {
+            Some(t) => t.clone(),
+            None => flow::terminal_config(0).map_err(CardError::from)?,
+        };
+        let link = self.payment.as_mut().ok_or(CardError::NoLink)?;
+        let txn = flow::CardTransaction {
+            amount,
+            refund: true,
+        };
+        let approved = match flow::transact(terminal, session, link, txn, cardholder, prompt)
+            .map_err(CardError::from)?
+        {
+            CardResult::Declined { reason } => return Ok(CardRefund::Declined { reason }),
+            CardResult::Approved(a) => a,
+        };
+        refund.payments = vec![NewPayment {
+            kind: "card".into(),
+            amount,
+            tendered: amount,
+            masked_pan: Some(approved.details.masked_pan.clone()),
+            card_brand: Some(approved.details.brand.clone()),
+            auth_code: Some(approved.details.auth_code.clone()),
+            reference: Some(stan_reference(approved.stan)),
+        }];
+        let approvals: Vec<i64> = approved.token.map(|t| t.0).into_iter().collect();
+        match self.store.record_refund_settling(&refund, &approvals) {
+            Ok(doc) => Ok(CardRefund::Done(doc)),
+            Err(e) => {
+                if let Some(token) = approved.token {
+                    self.abandon_approval(token);
+                }
+                Err(e.into())
+            }
         }
     }
 

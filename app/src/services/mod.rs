@@ -10,7 +10,7 @@ mod sale;
 mod setup;
 mod shift;
 
-pub use card::CardError;
+pub use card::{CardError, CardRefund};
 pub use error::{ErrorKind, ManagerAction, ServiceError};
 pub use sale::{CardDetails, Receipt, Tender};
 pub use setup::{DEMO_CATALOG, DEMO_USERS, DemoUser, tax_table};

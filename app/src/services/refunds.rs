@@ -23,6 +23,18 @@ impl Lane {
         lines: &[(i64, Option<Decimal>)],
         manager_pin: Option<&str>,
     ) -> Result<CompletedDoc, ServiceError> {
+        let refund = self.prepare_refund(receipt, lines, manager_pin)?;
+        Ok(self.store.record_refund(&refund)?)
+    }
+
+    /// Checks and plans a refund (manager approval included); paid back in cash unless the
+    /// caller replaces the payments (a card refund does).
+    pub(super) fn prepare_refund(
+        &mut self,
+        receipt: &str,
+        lines: &[(i64, Option<Decimal>)],
+        manager_pin: Option<&str>,
+    ) -> Result<NewRefund, ServiceError> {
         let user = self.require_user()?.id;
         let approver = self.authorize(ManagerAction::Refund, manager_pin)?;
         let doc = self.find_receipt(receipt)?;
@@ -106,7 +118,7 @@ impl Lane {
             payments: vec![NewPayment::cash(p.total, p.total)],
             loyalty_points: points,
         };
-        Ok(self.store.record_refund(&refund)?)
+        Ok(refund)
     }
 
     /// Voids a completed sale (no refunds against it): needs a manager.

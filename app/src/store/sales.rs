@@ -387,17 +387,7 @@ impl Store {
             })).collect::<Vec<_>>(),
         });
         journal::append(&tx, "sale", &summary)?;
-        for approval in card_approvals {
-            let settled = tx.execute(
-                "DELETE FROM acq_pending_reversal WHERE id = ?1 AND state = 'awaiting_completion'",
-                [approval],
-            )?;
-            if settled != 1 {
-                return Err(StoreError::Refused(
-                    "the card approval was reversed; take the payment again".into(),
-                ));
-            }
-        }
+        settle_card_approvals(&tx, card_approvals)?;
         let payload = serde_json::json!({ "receipt_no": receipt, "created_at": now, "sale": sale });
         outbox::enqueue_with_id(&tx, &event_id, "sale", &payload)?;
         tx.commit()?;
@@ -410,6 +400,16 @@ impl Store {
 
     /// Records a refund against an original sale, refusing more than what remains refundable.
     pub fn record_refund(&mut self, refund: &NewRefund) -> Result<CompletedDoc, StoreError> {
+        self.record_refund_settling(refund, &[])
+    }
+
+    /// Records a refund and, in the same transaction, ends the reversibility of the card
+    /// refund approvals it pays out with (see [`Store::record_sale_settling`]).
+    pub fn record_refund_settling(
+        &mut self,
+        refund: &NewRefund,
+        card_approvals: &[i64],
+    ) -> Result<CompletedDoc, StoreError> {
         if refund.lines.is_empty() {
             return Err(StoreError::Invalid(
                 "a refund needs at least one line".into(),
@@ -538,6 +538,7 @@ impl Store {
             })).collect::<Vec<_>>(),
         });
         journal::append(&tx, "refund", &summary)?;
+        settle_card_approvals(&tx, card_approvals)?;
         let payload =
             serde_json::json!({ "receipt_no": receipt, "created_at": now, "refund": refund });
         outbox::enqueue_with_id(&tx, &event_id, "refund", &payload)?;
@@ -743,4 +744,25 @@ pub(crate) fn doc_by_receipt(
         lines,
         payments,
     }))
+}
+
+/// Deletes the pending-reversal rows of the card approvals a document is paid with, inside
+/// the document's transaction; refuses when one is no longer awaiting completion (it was
+/// reversed, or is being reversed).
+fn settle_card_approvals(
+    tx: &rusqlite::Transaction<'_>,
+    card_approvals: &[i64],
+) -> Result<(), StoreError> {
+    for approval in card_approvals {
+        let settled = tx.execute(
+            "DELETE FROM acq_pending_reversal WHERE id = ?1 AND state = 'awaiting_completion'",
+            [approval],
+        )?;
+        if settled != 1 {
+            return Err(StoreError::Refused(
+                "the card approval was reversed; take the payment again".into(),
+            ));
+        }
+    }
+    Ok(())
 }
