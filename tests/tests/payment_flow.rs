@@ -376,3 +376,32 @@ fn card_sale_refunded_to_the_card_and_settled_as_a_credit() {
         (1, 349)
     );
 }
+
+#[test]
+fn a_sale_cannot_commit_on_an_approval_already_being_reversed() {
+    let mut lab = lab();
+    lab.lane.scan(LOAF).unwrap();
+    let (result, _) = pay(&mut lab.lane, "visa_credit", dec!(3.49), &[VISA_ONLINE_PIN]);
+    assert!(matches!(result, CardResult::Approved(_)));
+    // As if a recovery had run meanwhile: the approval is now due for reversal.
+    let marked = lab
+        .lane
+        .payment_link()
+        .unwrap()
+        .store()
+        .mark_all_for_reversal()
+        .unwrap();
+    assert_eq!(marked, 1);
+    let err = lab.lane.complete_sale().unwrap_err();
+    assert!(err.to_string().contains("reversed"), "{err}");
+    let sales: i64 = lab
+        .lane
+        .store()
+        .connection()
+        .query_row("SELECT count(*) FROM sales", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(sales, 0, "the refused sale left nothing behind");
+    lab.lane.cancel_cart().unwrap();
+    assert_eq!(pending(&mut lab.lane), 0);
+    assert_eq!(stats(&lab).reversals_applied, 1);
+}
