@@ -253,6 +253,13 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 /// `pos` with no command: the touchscreen on this data dir (created and seeded with the demo
 /// catalog and users on first start).
 fn touchscreen(data_dir: &std::path::Path, kiosk: bool) -> Result<(), CliError> {
+    // The window system refuses to start without a display, and iced panics on that: say it.
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        return Err(CliError::Data(
+            "no display for the touchscreen (DISPLAY is not set); see `pos --help` for the CLI"
+                .into(),
+        ));
+    }
     let options = crate::ui::Options::for_data_dir(data_dir, kiosk).map_err(|e| match e {
         crate::ui::StartError::Services(e) => CliError::Service(e),
         other => CliError::Data(other.to_string()),
