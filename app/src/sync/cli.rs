@@ -1,0 +1,242 @@
+//! `pos hq …` (the HQ service and its admin) and `pos sync status|now` (the lane side).
+//! The lead wires these into the `pos` command; errors carry the typed cause for exit codes.
+
+use super::client::HqClient;
+use super::config::SyncConfig;
+use super::hq::{HqDb, report};
+use super::lane_store;
+use super::protocol::{ChangeBody, ItemChange};
+use super::worker::LaneWorker;
+use anyhow::Context;
+use rust_decimal::Decimal;
+use std::net::SocketAddr;
+use std::path::Path;
+
+/// `pos hq --listen ADDR --database URL` serves; the subcommands administer HQ's database.
+#[derive(Debug, clap::Args)]
+pub struct HqArgs {
+    /// HQ's database: postgres://USER@HOST:PORT/DB or sqlite://PATH.
+    #[arg(long, env = "POS_HQ_DATABASE", global = true)]
+    pub database: Option<String>,
+    /// Serve the lanes on this address (e.g. 0.0.0.0:8080).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    #[command(subcommand)]
+    pub action: Option<HqAction>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum HqAction {
+    /// Register a lane and print its token (shown once; HQ keeps only its hash).
+    AddLane {
+        lane_id: String,
+        #[arg(long)]
+        store: String,
+    },
+    /// Refuse every further request with this lane's token.
+    RevokeLane { lane_id: String },
+    /// Publish a new price for an item to every lane.
+    SetPrice { sku: String, price: Decimal },
+    /// Publish a new or edited item to every lane.
+    PutItem {
+        sku: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        category: String,
+        #[arg(long)]
+        price: Decimal,
+        #[arg(long, default_value = "standard")]
+        tax_class: String,
+        #[arg(long, default_value = "each", value_parser = ["each", "kg"])]
+        unit: String,
+        #[arg(long)]
+        gtin: Option<String>,
+        #[arg(long)]
+        inactive: bool,
+    },
+    /// Publish a tax class's rate (a fraction: 0.20 for 20 %) to every lane.
+    SetTaxRate { tax_class: String, rate: Decimal },
+    /// Events and totals across lanes (or stores), as a table or CSV.
+    Report {
+        #[arg(long)]
+        by_store: bool,
+        #[arg(long)]
+        csv: bool,
+    },
+}
+
+/// Runs `pos hq`. Blocks while serving, until Ctrl-C.
+pub fn run_hq(args: HqArgs, json: bool) -> anyhow::Result<()> {
+    let database = args
+        .database
+        .context("--database (or POS_HQ_DATABASE) is required")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let db = HqDb::open(&database).await?;
+        match (args.listen, args.action) {
+            (Some(addr), None) => serve(addr, db).await,
+            (None, Some(action)) => admin(&db, action, json).await,
+            _ => anyhow::bail!("give either --listen ADDR or one subcommand"),
+        }
+    })
+}
+
+async fn serve(addr: SocketAddr, db: HqDb) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(%addr, "HQ listening");
+    let shutdown = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot wait for Ctrl-C");
+        }
+    };
+    super::hq::server::serve(listener, db, shutdown).await?;
+    Ok(())
+}
+
+async fn admin(db: &HqDb, action: HqAction, json: bool) -> anyhow::Result<()> {
+    let published = |version: i64| {
+        if json {
+            println!("{}", serde_json::json!({ "version": version }));
+        } else {
+            println!("published as catalog version {version}");
+        }
+    };
+    match action {
+        HqAction::AddLane { lane_id, store } => {
+            let token = db.add_lane(&lane_id, &store).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "lane_id": lane_id, "token": token })
+                );
+            } else {
+                println!("{token}");
+            }
+        }
+        HqAction::RevokeLane { lane_id } => db.revoke_lane(&lane_id).await?,
+        HqAction::SetPrice { sku, price } => {
+            published(db.publish(&ChangeBody::Price { sku, price }).await?);
+        }
+        HqAction::PutItem {
+            sku,
+            name,
+            category,
+            price,
+            tax_class,
+            unit,
+            gtin,
+            inactive,
+        } => {
+            let item = ItemChange {
+                sku,
+                gtin,
+                name,
+                category,
+                price,
+                tax_class,
+                unit,
+                active: !inactive,
+            };
+            published(db.publish(&ChangeBody::Item(item)).await?);
+        }
+        HqAction::SetTaxRate { tax_class, rate } => {
+            published(db.publish(&ChangeBody::TaxRate { tax_class, rate }).await?);
+        }
+        HqAction::Report { by_store, csv } => {
+            let mut rows = db.report().await?;
+            if by_store {
+                rows = report::by_store(&rows);
+            }
+            if csv {
+                report::write_csv(&rows, std::io::stdout().lock())?;
+            } else if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for r in rows {
+                    println!(
+                        "{:<12} {:<12} {:<14} {:>8} {:>14}",
+                        r.store_id, r.lane_id, r.kind, r.events, r.total
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `pos sync …`
+#[derive(Debug, clap::Subcommand)]
+pub enum SyncCmd {
+    /// Queue depth, last successful push and pull, last error.
+    Status,
+    /// Push the whole queue now (ignoring backoff), then pull HQ's changes.
+    Now,
+}
+
+/// Runs `pos sync` on the lane database at `database`.
+pub fn run_sync(
+    cmd: SyncCmd,
+    database: &Path,
+    lane_id: &str,
+    config: &SyncConfig,
+    json: bool,
+) -> anyhow::Result<()> {
+    let conn = rusqlite::Connection::open(database)
+        .with_context(|| format!("cannot open {}", database.display()))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    match cmd {
+        SyncCmd::Status => {
+            let status = lane_store::status(&conn)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "never".into());
+                println!("queue depth:     {}", status.queue_depth);
+                println!("last push ok:    {}", show(&status.last_push_ok_at));
+                println!("last pull ok:    {}", show(&status.last_pull_ok_at));
+                println!("catalog version: {}", status.catalog_version);
+                if let Some(next) = &status.next_attempt_at {
+                    println!("next attempt:    {next}");
+                }
+                if let Some(error) = &status.last_error {
+                    println!("last error:      {error}");
+                }
+            }
+            Ok(())
+        }
+        SyncCmd::Now => {
+            anyhow::ensure!(
+                config.enabled(),
+                "sync is off: set [sync] hq_url in pos.toml"
+            );
+            let client = HqClient::new(&config.hq_url, &config.lane_token, config.timeout())?;
+            let mut worker = LaneWorker::new(conn, client, config.worker_settings(lane_id));
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let report = runtime.block_on(worker.sync_now())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "delivered {} events; catalog version {}",
+                    report.delivered, report.catalog_version
+                );
+            }
+            if let Some(error) = report.push_error.or(report.pull_error) {
+                return Err(anyhow::Error::new(HqUnreachable(error)));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `pos sync now` could not finish; what is left stays queued (exit code 3: I/O).
+#[derive(Debug, thiserror::Error)]
+#[error("sync incomplete: {0}")]
+pub struct HqUnreachable(pub String);
