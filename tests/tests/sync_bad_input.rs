@@ -6,7 +6,7 @@ mod sync_common;
 
 use pos_app::sync::client::HqClient;
 use pos_app::sync::hq::HqDb;
-use pos_app::sync::protocol::{AckStatus, ErrorCode, OutboxEvent, PushBatch};
+use pos_app::sync::protocol::{AckStatus, ErrorCode, OutboxEvent, PushBatch, raw_payload};
 use pos_app::sync::pusher::PushOutcome;
 use pos_app::sync::worker::LaneWorker;
 use pos_tests::postgres::PgCluster;
@@ -19,7 +19,7 @@ fn event(seq: i64) -> OutboxEvent {
         seq,
         event_id: Uuid::new_v4(),
         kind: "sale".into(),
-        payload: serde_json::json!({ "total": "3.20" }),
+        payload: raw_payload(r#"{"total":"3.20"}"#.into()).unwrap(),
         created_at: "2026-11-29T09:00:00Z".into(),
     }
 }

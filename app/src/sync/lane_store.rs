@@ -4,7 +4,7 @@
 //! Works on the `outbox` and `items` tables of the store (schema in the contracts) plus the
 //! sync tables of migration 0100.
 
-use super::protocol::{ChangeBody, OutboxEvent, PullResponse, redact_long_digit_runs};
+use super::protocol::{ChangeBody, OutboxEvent, PullResponse, raw_payload, redact_long_digit_runs};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -80,13 +80,7 @@ pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<PendingRow>, LaneS
         let event_id: String = row.get(1)?;
         let event_id = Uuid::parse_str(&event_id).map_err(|e| corrupt(format!("event_id: {e}")))?;
         let payload: String = row.get(3)?;
-        let payload = serde_json::from_str(&payload).map_err(|e| {
-            corrupt(format!(
-                "payload is not JSON (line {}, column {})",
-                e.line(),
-                e.column()
-            ))
-        })?;
+        let payload = raw_payload(payload).map_err(|e| corrupt(e.0))?;
         let next_attempt_at: String = row.get(5)?;
         out.push(PendingRow {
             event: OutboxEvent {

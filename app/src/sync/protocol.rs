@@ -6,6 +6,7 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use std::collections::HashSet;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -18,8 +19,9 @@ pub const MAX_PULL_CHANGES: usize = 5_000;
 /// Longest event kind accepted.
 const MAX_KIND_LEN: usize = 64;
 
-/// One outbox row on the wire.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One outbox row on the wire. The payload travels byte for byte as the lane stored it: no
+/// parse into a tree and back, and a redelivery is identical to the first delivery.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxEvent {
     /// The lane's delivery order (outbox.seq).
@@ -27,9 +29,30 @@ pub struct OutboxEvent {
     /// The idempotency key (outbox.event_id).
     pub event_id: Uuid,
     pub kind: String,
-    pub payload: serde_json::Value,
+    pub payload: Box<RawValue>,
     /// RFC 3339 UTC.
     pub created_at: String,
+}
+
+impl PartialEq for OutboxEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.seq == other.seq
+            && self.event_id == other.event_id
+            && self.kind == other.kind
+            && self.payload.get() == other.payload.get()
+            && self.created_at == other.created_at
+    }
+}
+
+/// Checks that `text` is JSON and wraps it for the wire without re-encoding it.
+pub fn raw_payload(text: String) -> Result<Box<RawValue>, ProtocolError> {
+    RawValue::from_string(text).map_err(|e| {
+        bad(format!(
+            "payload is not JSON (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })
 }
 
 /// What a lane pushes in one request.
@@ -238,7 +261,7 @@ impl PushBatch {
                     "{at}: kind must be 1-64 characters of a-z and _"
                 )));
             }
-            if !event.payload.is_object() {
+            if !event.payload.get().trim_start().starts_with('{') {
                 return Err(bad(format!("{at}: payload must be a JSON object")));
             }
             if OffsetDateTime::parse(&event.created_at, &Rfc3339).is_err() {

@@ -90,9 +90,9 @@ pub struct StoredEvent {
     pub payload: String,
 }
 
-/// Canonical payload text: serde_json's maps are sorted, so equal JSON gives equal text.
-pub fn canonical_payload(event: &OutboxEvent) -> String {
-    event.payload.to_string()
+/// The payload text HQ stores and compares: exactly what the lane sent.
+pub fn canonical_payload(event: &OutboxEvent) -> &str {
+    event.payload.get()
 }
 
 /// Judges an event the database did not insert: a harmless redelivery, or a refusal.

@@ -108,7 +108,7 @@ impl PgHq {
         let ids: Vec<Uuid> = batch.event_ids();
         let seqs: Vec<i64> = batch.events.iter().map(|e| e.seq).collect();
         let kinds: Vec<&str> = batch.events.iter().map(|e| e.kind.as_str()).collect();
-        let payloads: Vec<String> = batch.events.iter().map(canonical_payload).collect();
+        let payloads: Vec<&str> = batch.events.iter().map(canonical_payload).collect();
         let created: Vec<&str> = batch.events.iter().map(|e| e.created_at.as_str()).collect();
 
         let mut client = self.pool.get().await?;

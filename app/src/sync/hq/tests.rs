@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::sync::client::HqClient;
-use crate::sync::protocol::{ErrorCode, EventAck, OutboxEvent, PushBatch};
+use crate::sync::protocol::{ErrorCode, EventAck, OutboxEvent, PushBatch, raw_payload};
 use crate::sync::pusher::PushOutcome;
 use serde_json::json;
 use std::time::Duration;
@@ -47,7 +47,7 @@ fn event(seq: i64, total: &str) -> OutboxEvent {
         seq,
         event_id: Uuid::new_v4(),
         kind: "sale".into(),
-        payload: json!({ "total": total }),
+        payload: raw_payload(json!({ "total": total }).to_string()).unwrap(),
         created_at: "2026-11-29T09:00:00Z".into(),
     }
 }
@@ -168,7 +168,7 @@ async fn changed_content_under_a_known_id_or_a_reused_seq_is_a_conflict() {
     );
 
     let mut altered = original;
-    altered.payload = json!({ "total": "0.01" });
+    altered.payload = raw_payload(json!({ "total": "0.01" }).to_string()).unwrap();
     let (status, code, _) = refusal(
         lane.push(&PushBatch {
             lane_id: "lane-1".into(),

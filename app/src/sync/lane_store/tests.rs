@@ -55,7 +55,7 @@ fn pending_reads_undelivered_rows_in_order_and_delivery_removes_them() {
         head.iter().map(|r| r.event.event_id).collect::<Vec<_>>(),
         ids[..3]
     );
-    assert_eq!(head[1].event.payload["total"], "1.00");
+    assert_eq!(head[1].event.payload.get(), r#"{"total":"1.00"}"#);
     assert!(head[0].next_attempt_at.is_some());
 
     record_delivered(&mut conn, &ids[..3]).unwrap();

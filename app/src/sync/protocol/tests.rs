@@ -8,7 +8,7 @@ fn event(seq: i64) -> OutboxEvent {
         seq,
         event_id: Uuid::new_v4(),
         kind: "sale".into(),
-        payload: json!({"total": "12.50"}),
+        payload: raw_payload(json!({"total": "12.50"}).to_string()).unwrap(),
         created_at: "2026-11-29T09:00:00Z".into(),
     }
 }
@@ -47,7 +47,7 @@ fn empty_oversized_and_ill_typed_batches_are_refused() {
     assert!(big.validate().unwrap_err().0.contains("at most"));
 
     let mut b = batch(1);
-    b.events[0].payload = json!([1, 2]);
+    b.events[0].payload = raw_payload("[1, 2]".into()).unwrap();
     assert!(b.validate().unwrap_err().0.contains("JSON object"));
 
     let mut b = batch(1);
@@ -191,4 +191,20 @@ fn long_digit_runs_are_redacted_from_error_texts() {
         redact_long_digit_runs(text),
         "invalid type: string \"[digits]\", seq 12345"
     );
+}
+
+#[test]
+fn a_payload_travels_byte_for_byte() {
+    let text = r#"{ "b": 1,  "a": "x" }"#;
+    let b = PushBatch {
+        lane_id: "l".into(),
+        events: vec![OutboxEvent {
+            payload: raw_payload(text.into()).unwrap(),
+            ..event(1)
+        }],
+    };
+    let wire = serde_json::to_string(&b).unwrap();
+    let back: PushBatch = serde_json::from_str(&wire).unwrap();
+    assert_eq!(back.events[0].payload.get(), text);
+    assert!(raw_payload("{ not json".into()).is_err());
 }

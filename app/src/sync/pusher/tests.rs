@@ -24,7 +24,7 @@ fn batch(n: usize) -> PushBatch {
             seq: i64::try_from(seq).unwrap(),
             event_id: Uuid::new_v4(),
             kind: "sale".into(),
-            payload: serde_json::json!({}),
+            payload: crate::sync::protocol::raw_payload("{}".into()).unwrap(),
             created_at: "2026-11-29T09:00:00Z".into(),
         })
         .collect();
