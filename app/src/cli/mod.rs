@@ -1,0 +1,222 @@
+//! The `pos` command line: a thin shell over [`crate::services::Lane`]. Exit codes: 0 ok,
+//! 1 refused by a business rule, 2 usage, 3 I/O or data error, always with a one-line
+//! reason on stderr. `--json` prints machine-readable output on stdout.
+
+mod admin;
+mod catalog;
+mod report;
+mod sale;
+
+use crate::config::Config;
+use crate::services::{ErrorKind, Lane, ServiceError};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "pos", version, about = "Point-of-sale terminal: run with no arguments for the touchscreen")]
+pub struct Cli {
+    /// Data directory (database, pos.toml). Default: the user's XDG data dir.
+    #[arg(long, global = true, env = "POS_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// User to act as.
+    #[arg(long, global = true, env = "POS_USER")]
+    pub user: Option<String>,
+    /// That user's PIN.
+    #[arg(long, global = true, env = "POS_PIN", hide_env_values = true)]
+    pub pin: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Creates the data directory, config file and database; `--demo` loads demo data.
+    Init(admin::InitArgs),
+    /// Catalog import, export, search and synthetic generation.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCmd),
+    /// One scripted sale.
+    Sale(sale::SaleArgs),
+    /// Refunds (part of) a sale: needs a manager.
+    Refund(sale::RefundArgs),
+    /// Voids a completed sale: needs a manager.
+    Void(sale::VoidArgs),
+    /// Shift: open, cash in/out, no-sale, close.
+    #[command(subcommand)]
+    Shift(admin::ShiftCmd),
+    /// Stock adjustments: needs a manager.
+    #[command(subcommand)]
+    Stock(catalog::StockCmd),
+    /// Reports: X, Z, sales by period.
+    #[command(subcommand)]
+    Report(report::ReportCmd),
+    /// The hash-chained journal.
+    #[command(subcommand)]
+    Journal(report::JournalCmd),
+    /// Users.
+    #[command(subcommand)]
+    User(admin::UserCmd),
+    /// Customers.
+    #[command(subcommand)]
+    Customer(admin::CustomerCmd),
+    /// Prints the settings in force (file + environment + defaults).
+    Config,
+    /// Measures lookups and search on the current catalog (p50/p99).
+    Bench(report::BenchArgs),
+}
+
+/// Why a command failed, and so which exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Data(String),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        CliError::Service(e.into())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Data(e.to_string())
+    }
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Refused(_) => 1,
+            CliError::Usage(_) => 2,
+            CliError::Data(_) => 3,
+            CliError::Service(e) => match e.kind() {
+                ErrorKind::Refused => 1,
+                ErrorKind::BadInput => 2,
+                ErrorKind::Data => 3,
+            },
+        }
+    }
+}
+
+/// What every command gets: the parsed globals and the settings.
+#[derive(Debug)]
+pub struct Ctx {
+    pub data_dir: PathBuf,
+    pub json: bool,
+    pub user: Option<String>,
+    pub pin: Option<String>,
+    pub config: Config,
+}
+
+impl Ctx {
+    /// Opens the lane (the database must exist: `pos init` first).
+    pub fn lane(&self) -> Result<Lane, CliError> {
+        if !self.data_dir.join(crate::store::DB_FILE).exists() {
+            return Err(CliError::Data(format!(
+                "no database in {}: run `pos init` (or `pos init --demo`) first",
+                self.data_dir.display()
+            )));
+        }
+        Ok(Lane::open(&self.data_dir, self.config.clone())?)
+    }
+
+    /// Opens the lane and logs in with --user/--pin.
+    pub fn session(&self) -> Result<Lane, CliError> {
+        let mut lane = self.lane()?;
+        let (Some(user), Some(pin)) = (&self.user, &self.pin) else {
+            return Err(CliError::Refused("log in with --user NAME --pin PIN (or POS_USER / POS_PIN)".into()));
+        };
+        lane.login(user, pin)?;
+        Ok(lane)
+    }
+
+    /// Prints `value` as JSON with --json, else `text`.
+    pub fn print<T: serde::Serialize>(&self, value: &T, text: impl FnOnce() -> String) -> Result<(), CliError> {
+        if self.json {
+            let s = serde_json::to_string_pretty(value).map_err(|e| CliError::Data(e.to_string()))?;
+            println!("{s}");
+        } else {
+            print!("{}", text());
+        }
+        Ok(())
+    }
+}
+
+fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "pos")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".pos"))
+}
+
+const SHORT_HELP: &str = "pos: point-of-sale terminal
+  pos init --demo                  set up a data dir with the demo catalog and users
+  pos sale --scan CODE --pay cash:20   ring up one sale (log in with --user/--pin)
+  pos --help                       every command
+(The touchscreen UI starts here once it is built in.)
+";
+
+/// Runs the command line; the returned code is the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("POS_LOG"))
+        .with_writer(std::io::stderr)
+        .try_init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let line = e.to_string().replace('\n', " ");
+            eprintln!("pos: {line}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Dispatches one parsed command line.
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
+    let config = Config::load(&data_dir, std::env::vars()).map_err(|e| CliError::Data(e.to_string()))?;
+    let ctx = Ctx { data_dir, json: cli.json, user: cli.user, pin: cli.pin, config };
+    let Some(command) = cli.command else {
+        print!("{SHORT_HELP}");
+        return Ok(());
+    };
+    match command {
+        Command::Init(a) => admin::init(&ctx, a),
+        Command::Catalog(c) => catalog::run(&ctx, c),
+        Command::Stock(c) => catalog::stock(&ctx, c),
+        Command::Sale(a) => sale::sale(&ctx, a),
+        Command::Refund(a) => sale::refund(&ctx, a),
+        Command::Void(a) => sale::void(&ctx, a),
+        Command::Shift(c) => admin::shift(&ctx, c),
+        Command::Report(c) => report::report(&ctx, c),
+        Command::Journal(c) => report::journal(&ctx, c),
+        Command::User(c) => admin::user(&ctx, c),
+        Command::Customer(c) => admin::customer(&ctx, c),
+        Command::Config => ctx.print(&ctx.config.masked(), || ctx.config.to_display_toml()),
+        Command::Bench(a) => report::bench(&ctx, a),
+    }
+}
+
+/// Parses a money or quantity argument.
+pub(crate) fn decimal(s: &str, what: &str) -> Result<rust_decimal::Decimal, CliError> {
+    s.trim().parse().map_err(|_| CliError::Usage(format!("{what} {s:?} is not a number")))
+}

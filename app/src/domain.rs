@@ -1,1 +1,0 @@
-//! domain — not yet implemented; see the issue that owns it.

@@ -1,1 +1,0 @@
-//! services — not yet implemented; see the issue that owns it.

@@ -1,1 +1,0 @@
-//! store — not yet implemented; see the issue that owns it.

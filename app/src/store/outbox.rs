@@ -1,0 +1,44 @@
+//! The outbox: one row per event for the back office, written in the same transaction as
+//! the change it announces. Delivery (attempts, acknowledgements) belongs to `sync`.
+
+use super::values::now_rfc3339;
+use super::{Store, StoreError};
+use rusqlite::{Transaction, params};
+
+/// Queues one event inside the caller's transaction; returns its idempotency key.
+pub(crate) fn enqueue(
+    tx: &Transaction<'_>,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> Result<String, StoreError> {
+    let event_id = uuid::Uuid::new_v4().to_string();
+    enqueue_with_id(tx, &event_id, kind, payload)?;
+    Ok(event_id)
+}
+
+/// Queues an event whose key the caller chose (the sale row records the same key).
+pub(crate) fn enqueue_with_id(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> Result<(), StoreError> {
+    let now = now_rfc3339();
+    tx.execute(
+        "INSERT INTO outbox (event_id, kind, payload, created_at, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+        params![event_id, kind, serde_json::to_string(payload)?, now],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Number of events not yet acknowledged by HQ.
+    pub fn outbox_pending(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}
