@@ -6,6 +6,9 @@
 //!
 //! Run: `cargo bench -p pos-app --bench sync_drain`
 
+// Benchmark harness: a failed setup step should stop the run loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pos_app::sync::client::HqClient;
 use pos_app::sync::config::SyncConfig;
@@ -23,12 +26,8 @@ mod postgres;
 const ROWS: usize = 100_000;
 
 fn fill_lane(path: &Path) -> Connection {
+    drop(pos_app::store::Store::open(path).unwrap());
     let mut conn = Connection::open(path).unwrap();
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-        .unwrap();
-    conn.execute_batch(include_str!("../src/sync/testdata/contract_tables.sql"))
-        .unwrap();
-    lane_store::apply_migrations(&conn).unwrap();
     let now = lane_store::now_rfc3339().unwrap();
     let tx = conn.transaction().unwrap();
     {

@@ -2,6 +2,9 @@
 //! malformed batches, wrong and revoked tokens, events replayed from another lane. Two HQ
 //! instances on one database (behind a load balancer) still apply each event once.
 
+// Test code: helpers outside #[test] functions may fail loudly too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod sync_common;
 
 use pos_app::sync::client::HqClient;

@@ -4,6 +4,9 @@
 //! every event exactly once and every lane's queue must drain to zero; then a price change
 //! made at HQ must reach every lane.
 
+// Test code: helpers outside #[test] functions may fail loudly too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod sync_common;
 
 use pos_app::sync::hq::HqDb;
@@ -312,8 +315,54 @@ fn ten_thousand_sales_through_faults_reach_hq_exactly_once_and_prices_reach_ever
         },
     );
 
+    // ...and the next sale at a lane uses it; that sale reaches HQ like any other.
+    let (_, first_lane) = &lanes[0];
+    let receipt = ring_up_coffee(&first_lane.path);
+    assert_eq!(receipt.totals.total, Decimal::new(449, 2));
+    wait_until("the coffee sale at HQ", Duration::from_secs(60), || {
+        lanes.iter().all(|(_, lane)| queue_depth(&lane.path) == 0)
+    });
+    let queued: i64 = lanes
+        .iter()
+        .map(|(_, lane)| -> i64 {
+            open_lane_db(&lane.path)
+                .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        admin_rt.block_on(admin.event_counts()).unwrap(),
+        (queued, queued)
+    );
+    let report = admin_rt.block_on(admin.report()).unwrap();
+    let lane_0_sales = report
+        .iter()
+        .find(|r| r.lane_id == "lane-0" && r.kind == "sale")
+        .unwrap();
+    assert_eq!(lane_0_sales.total, lane_totals[0] + Decimal::new(449, 2));
+
     for (_, lane) in lanes {
         lane.stop();
     }
     drop(hq);
+}
+
+/// A cashier sells one coffee for cash through the application services.
+fn ring_up_coffee(path: &std::path::Path) -> pos_app::services::Receipt {
+    let mut store = pos_app::store::Store::open(path).unwrap();
+    store
+        .add_user("cashier", pos_app::store::Role::Cashier, "1111")
+        .unwrap();
+    let config = pos_app::config::Config::default();
+    let mut lane = pos_app::services::Lane::with_store(store, config).unwrap();
+    lane.login("cashier", "1111").unwrap();
+    lane.open_shift(Decimal::new(100, 0)).unwrap();
+    lane.add_sku("COFFEE-250", None).unwrap();
+    assert_eq!(lane.cart().lines()[0].unit_price, Decimal::new(449, 2));
+    lane.add_tender(
+        pos_app::domain::tender::TenderKind::Cash,
+        Decimal::new(5, 0),
+    )
+    .unwrap();
+    lane.complete_sale().unwrap()
 }

@@ -5,7 +5,7 @@ use super::client::HqClient;
 use super::config::SyncConfig;
 use super::hq::{HqDb, report};
 use super::lane_store;
-use super::protocol::{ChangeBody, ItemChange};
+use super::protocol::{ChangeBody, ItemChange, UserChange};
 use super::worker::LaneWorker;
 use anyhow::Context;
 use rust_decimal::Decimal;
@@ -55,8 +55,17 @@ pub enum HqAction {
         #[arg(long)]
         inactive: bool,
     },
-    /// Publish a tax class's rate (a fraction: 0.20 for 20 %) to every lane.
-    SetTaxRate { tax_class: String, rate: Decimal },
+    /// Publish a tax class's rate in percent (20 for 20 %) to every lane.
+    SetTaxRate { tax_class: String, percent: Decimal },
+    /// Publish a user to every lane; reads the PIN (4-8 digits) from the first line of stdin
+    /// and publishes only its argon2 hash.
+    PutUser {
+        name: String,
+        #[arg(long, value_parser = ["cashier", "manager"])]
+        role: String,
+        #[arg(long)]
+        inactive: bool,
+    },
     /// Events and totals across lanes (or stores), as a table or CSV.
     Report {
         #[arg(long)]
@@ -144,8 +153,28 @@ async fn admin(db: &HqDb, action: HqAction, json: bool) -> anyhow::Result<()> {
             };
             published(db.publish(&ChangeBody::Item(item)).await?);
         }
-        HqAction::SetTaxRate { tax_class, rate } => {
-            published(db.publish(&ChangeBody::TaxRate { tax_class, rate }).await?);
+        HqAction::SetTaxRate { tax_class, percent } => {
+            published(
+                db.publish(&ChangeBody::TaxRate { tax_class, percent })
+                    .await?,
+            );
+        }
+        HqAction::PutUser {
+            name,
+            role,
+            inactive,
+        } => {
+            let mut pin = String::new();
+            std::io::stdin()
+                .read_line(&mut pin)
+                .context("cannot read the PIN from stdin")?;
+            let user = UserChange {
+                name,
+                role,
+                pin_hash: hash_pin(pin.trim())?,
+                active: !inactive,
+            };
+            published(db.publish(&ChangeBody::User(user)).await?);
         }
         HqAction::Report { by_store, csv } => {
             let mut rows = db.report().await?;
@@ -240,3 +269,17 @@ pub fn run_sync(
 #[derive(Debug, thiserror::Error)]
 #[error("sync incomplete: {0}")]
 pub struct HqUnreachable(pub String);
+
+/// The argon2id PHC hash of a 4-8 digit PIN; the PIN itself goes no further.
+fn hash_pin(pin: &str) -> anyhow::Result<String> {
+    use argon2::password_hash::{PasswordHasher, SaltString, rand_core::OsRng};
+    anyhow::ensure!(
+        (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()),
+        "a PIN is 4 to 8 digits"
+    );
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))
+}

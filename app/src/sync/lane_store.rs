@@ -1,21 +1,16 @@
 //! The lane's SQLite side of sync: reading the outbox head, recording what HQ said, and
 //! applying a pull of catalog changes in one transaction.
 //!
-//! Works on the `outbox` and `items` tables of the store (schema in the contracts) plus the
-//! sync tables of migration 0100.
+//! Works on the store's `outbox`, `items` and `users` tables plus the sync tables of
+//! migration 0100 (listed in the store's migrations).
 
 use super::protocol::{ChangeBody, OutboxEvent, PullResponse, raw_payload, redact_long_digit_runs};
+use crate::store::canonical;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
-
-/// This module's migrations, for the store's migration list: (name, SQL).
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0100_sync_state",
-    include_str!("../store/migrations/0100_sync_state.sql"),
-)];
 
 #[derive(Debug, thiserror::Error)]
 pub enum LaneStoreError {
@@ -54,15 +49,6 @@ pub fn now_rfc3339() -> Result<String, LaneStoreError> {
 
 pub fn format_time(at: OffsetDateTime) -> Result<String, LaneStoreError> {
     Ok(at.format(&Rfc3339)?)
-}
-
-/// Applies this module's migrations on a database that already has the store's tables.
-/// The store's migration runner takes [`MIGRATIONS`] over once merged; tests use this.
-pub fn apply_migrations(conn: &Connection) -> Result<(), LaneStoreError> {
-    for (_, sql) in MIGRATIONS {
-        conn.execute_batch(sql)?;
-    }
-    Ok(())
 }
 
 /// The first `limit` undelivered rows in delivery order.
@@ -206,7 +192,7 @@ fn apply_change(
                 item.gtin,
                 item.name,
                 item.category,
-                item.price.to_string(),
+                canonical(item.price),
                 item.tax_class,
                 item.unit,
                 item.active,
@@ -216,34 +202,33 @@ fn apply_change(
         ChangeBody::Price { sku, price } => {
             let changed = tx
                 .prepare_cached("UPDATE items SET price = ?1, updated_at = ?2 WHERE sku = ?3")?
-                .execute(params![price.to_string(), now, sku])?;
+                .execute(params![canonical(*price), now, sku])?;
             if changed == 0 {
                 tracing::warn!(%sku, version, "price change for an item this lane does not have");
             }
         }
-        ChangeBody::TaxRate { tax_class, rate } => {
+        ChangeBody::TaxRate { tax_class, percent } => {
             tx.prepare_cached(
-                "INSERT INTO sync_tax_rates (tax_class, rate, version) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (tax_class) DO UPDATE SET rate = excluded.rate,
+                "INSERT INTO sync_tax_rates (tax_class, percent, version) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (tax_class) DO UPDATE SET percent = excluded.percent,
                    version = excluded.version",
             )?
-            .execute(params![tax_class, rate.to_string(), version])?;
+            .execute(params![tax_class, canonical(*percent), version])?;
         }
         ChangeBody::User(user) => {
+            // HQ owns role, PIN hash and active; the lane keeps its failure counter and lock.
             tx.prepare_cached(
-                "INSERT INTO sync_users (user_id, name, role, pin_hash, active, version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, role = excluded.role,
-                   pin_hash = excluded.pin_hash, active = excluded.active,
-                   version = excluded.version",
+                "INSERT INTO users (name, role, pin_hash, active, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (name) DO UPDATE SET role = excluded.role,
+                   pin_hash = excluded.pin_hash, active = excluded.active",
             )?
             .execute(params![
-                user.user_id,
                 user.name,
                 user.role,
                 user.pin_hash,
                 user.active,
-                version
+                now
             ])?;
         }
     }

@@ -134,8 +134,8 @@ pub enum ChangeBody {
     Item(ItemChange),
     /// Only the price of an existing item.
     Price { sku: String, price: Decimal },
-    /// The rate of a tax class, as a fraction (0.20 for 20 %).
-    TaxRate { tax_class: String, rate: Decimal },
+    /// The rate of a tax class in percent (20 for 20 %), as `[tax] rates` has it.
+    TaxRate { tax_class: String, percent: Decimal },
     /// A user who may log in at the lanes.
     User(UserChange),
 }
@@ -159,8 +159,9 @@ pub struct ItemChange {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
-    pub user_id: String,
+    /// The login name (unique at every lane).
     pub name: String,
+    /// `cashier` or `manager`.
     pub role: String,
     pub pin_hash: String,
     pub active: bool,
@@ -170,7 +171,6 @@ impl std::fmt::Debug for UserChange {
     // The hash is not the PIN, but it is still nothing a log needs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserChange")
-            .field("user_id", &self.user_id)
             .field("name", &self.name)
             .field("role", &self.role)
             .field("pin_hash", &"<redacted>")
@@ -315,23 +315,29 @@ impl ChangeBody {
                 validate_sku(sku)?;
                 validate_price(sku, *price)
             }
-            ChangeBody::TaxRate { tax_class, rate } => {
+            ChangeBody::TaxRate { tax_class, percent } => {
                 if tax_class.trim().is_empty() {
                     return Err(bad("tax rate: tax_class is empty"));
                 }
-                if rate.is_sign_negative() || *rate >= Decimal::ONE {
+                if percent.is_sign_negative() || *percent >= Decimal::ONE_HUNDRED {
                     return Err(bad(format!(
-                        "tax class {tax_class}: rate must be in [0, 1)"
+                        "tax class {tax_class}: percent must be in [0, 100)"
                     )));
                 }
                 Ok(())
             }
             ChangeBody::User(user) => {
-                validate_id("user_id", &user.user_id)?;
-                if !user.pin_hash.starts_with('$') {
+                validate_id("user name", &user.name)?;
+                if user.role != "cashier" && user.role != "manager" {
                     return Err(bad(format!(
-                        "user {}: pin_hash must be a PHC hash",
-                        user.user_id
+                        "user {}: role must be cashier or manager",
+                        user.name
+                    )));
+                }
+                if !user.pin_hash.starts_with("$argon2") {
+                    return Err(bad(format!(
+                        "user {}: pin_hash must be an argon2 PHC hash",
+                        user.name
                     )));
                 }
                 Ok(())

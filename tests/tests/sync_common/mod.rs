@@ -1,7 +1,10 @@
 //! Helpers shared by the sync end-to-end tests: lane databases, HQ "processes" that can be
 //! killed, and lane workers on their own threads.
 
-#![allow(dead_code)] // each test binary uses a different part
+#![allow(dead_code)]
+// each test binary uses a different part
+// Test support: a failed setup step should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use pos_app::sync::client::HqClient;
 use pos_app::sync::config::SyncConfig;
@@ -16,15 +19,10 @@ use std::time::Duration;
 use tokio::runtime::Runtime;
 use uuid::Uuid;
 
-/// A lane database with the contract's tables and the sync migration, in WAL mode.
+/// A lane database with the store's schema (its migrations include sync's 0100), in WAL.
 pub fn create_lane_db(path: &Path) -> Connection {
-    let conn = open_lane_db(path);
-    conn.execute_batch(include_str!(
-        "../../../app/src/sync/testdata/contract_tables.sql"
-    ))
-    .unwrap();
-    lane_store::apply_migrations(&conn).unwrap();
-    conn
+    drop(pos_app::store::Store::open(path).unwrap());
+    open_lane_db(path)
 }
 
 pub fn open_lane_db(path: &Path) -> Connection {

@@ -11,21 +11,13 @@ CREATE TABLE sync_state (
 );
 INSERT INTO sync_state (id) VALUES (1);
 
--- The worker reads the head of the undelivered queue; without this it would walk every
--- delivered row first.
-CREATE INDEX outbox_pending ON outbox (seq) WHERE delivered_at IS NULL;
+-- The worker reads the head of the undelivered queue in seq order; without this it would
+-- walk every delivered row first.
+CREATE INDEX outbox_undelivered_seq ON outbox (seq) WHERE delivered_at IS NULL;
 
--- Tax rates and users as HQ publishes them (the store's own tables may take them over).
+-- Tax rates as HQ publishes them, overriding `[tax] rates` of pos.toml for their class.
 CREATE TABLE sync_tax_rates (
   tax_class TEXT PRIMARY KEY,
-  rate TEXT NOT NULL,              -- Decimal string, a fraction: 0.20 for 20 %
-  version INTEGER NOT NULL
-);
-CREATE TABLE sync_users (
-  user_id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  role TEXT NOT NULL,
-  pin_hash TEXT NOT NULL,          -- PHC string (argon2), never a PIN
-  active INTEGER NOT NULL,
+  percent TEXT NOT NULL,           -- Decimal string: 20 for 20 %
   version INTEGER NOT NULL
 );

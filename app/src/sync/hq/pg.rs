@@ -244,7 +244,7 @@ impl PgHq {
         let client = self.pool.get().await?;
         let rows = client
             .query(
-                "SELECT l.store_id, e.lane_id, e.kind, e.payload::jsonb ->> 'total'
+                "SELECT l.store_id, e.lane_id, e.kind, e.payload
                  FROM events e JOIN lanes l USING (lane_id)",
                 &[],
             )
@@ -255,7 +255,7 @@ impl PgHq {
                 store_id: r.get(0),
                 lane_id: r.get(1),
                 kind: r.get(2),
-                total: r.get(3),
+                total: super::report::total_of(r.get(3)),
             })
             .collect())
     }

@@ -27,6 +27,25 @@ pub struct ReportRow {
     pub without_total: u64,
 }
 
+/// The money total of an event payload as text: its `total`, or the `total` of the document
+/// it wraps (the store writes a sale as `{"receipt_no", "created_at", "sale": {..., "total"}}`).
+pub fn total_of(payload: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(payload).ok()?;
+    let as_text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let object = value.as_object()?;
+    if let Some(total) = object.get("total") {
+        return as_text(total);
+    }
+    object
+        .values()
+        .filter_map(|v| v.get("total"))
+        .find_map(as_text)
+}
+
 /// Groups per store, lane and kind, sorted.
 pub fn aggregate(rows: Vec<EventRow>) -> Vec<ReportRow> {
     let mut groups: BTreeMap<(String, String, String), ReportRow> = BTreeMap::new();
@@ -116,6 +135,15 @@ mod tests {
             (s1_sales.events, s1_sales.total.to_string()),
             (3, "1.35".to_string())
         );
+    }
+
+    #[test]
+    fn totals_are_found_at_the_top_or_in_the_wrapped_document() {
+        assert_eq!(total_of(r#"{"total":"1.50"}"#).as_deref(), Some("1.50"));
+        let sale = r#"{"receipt_no":"R1","sale":{"total":"4.49","lines":[]}}"#;
+        assert_eq!(total_of(sale).as_deref(), Some("4.49"));
+        assert_eq!(total_of(r#"{"sku":"A"}"#), None);
+        assert_eq!(total_of("not json"), None);
     }
 
     #[test]

@@ -242,14 +242,7 @@ impl SqliteHq {
             let mut out = Vec::new();
             for row in rows {
                 let (store_id, lane_id, kind, payload) = row?;
-                // The total as the JSON text has it: parsed as Decimal later, never a float.
-                let total = serde_json::from_str::<serde_json::Value>(&payload)
-                    .ok()
-                    .and_then(|v| match v.get("total") {
-                        Some(serde_json::Value::String(s)) => Some(s.clone()),
-                        Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                        _ => None,
-                    });
+                let total = super::report::total_of(&payload);
                 out.push(super::report::EventRow {
                     store_id,
                     lane_id,
