@@ -283,3 +283,135 @@ fn hash_pin(pin: &str) -> anyhow::Result<String> {
         .map(|h| h.to_string())
         .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::hq::server;
+
+    fn hq_args(url: &str, action: HqAction) -> HqArgs {
+        HqArgs {
+            database: Some(url.to_owned()),
+            listen: None,
+            action: Some(action),
+        }
+    }
+
+    #[test]
+    fn admin_commands_write_to_the_hq_database_and_refuse_bad_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hq.sqlite").display());
+        let add = HqAction::AddLane {
+            lane_id: "lane-1".into(),
+            store: "store-1".into(),
+        };
+        run_hq(hq_args(&url, add), true).unwrap();
+        let price = HqAction::SetPrice {
+            sku: "A1".into(),
+            price: Decimal::new(125, 2),
+        };
+        run_hq(hq_args(&url, price), false).unwrap();
+        let tax = HqAction::SetTaxRate {
+            tax_class: "standard".into(),
+            percent: Decimal::new(19, 0),
+        };
+        run_hq(hq_args(&url, tax), false).unwrap();
+        let negative = HqAction::SetPrice {
+            sku: "A1".into(),
+            price: Decimal::new(-1, 0),
+        };
+        assert!(run_hq(hq_args(&url, negative), false).is_err());
+        let again = HqAction::AddLane {
+            lane_id: "lane-1".into(),
+            store: "store-1".into(),
+        };
+        assert!(run_hq(hq_args(&url, again), false).is_err());
+
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let db = runtime.block_on(HqDb::open(&url)).unwrap();
+        let pull = runtime.block_on(db.pull(0, 10)).unwrap();
+        assert_eq!(
+            pull.latest_version, 2,
+            "the refused price was not published"
+        );
+
+        let neither = HqArgs {
+            database: Some(url.clone()),
+            listen: None,
+            action: None,
+        };
+        assert!(run_hq(neither, false).is_err());
+        let no_db = HqArgs {
+            database: None,
+            listen: None,
+            action: None,
+        };
+        assert!(
+            run_hq(no_db, false)
+                .unwrap_err()
+                .to_string()
+                .contains("--database")
+        );
+    }
+
+    #[test]
+    fn sync_now_drains_a_store_to_a_live_hq_and_status_shows_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let lane_path = dir.path().join("lane.sqlite");
+        let mut store = crate::store::Store::open(&lane_path).unwrap();
+        let mut demo = crate::services::DEMO_CATALOG.as_bytes();
+        let all = crate::store::ImportMode::AllOrNothing;
+        store.import_catalog(&mut demo, all, None).unwrap();
+        drop(store);
+
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hq.sqlite").display());
+        let (db, addr) = runtime.block_on(async {
+            let db = HqDb::open(&url).await.unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            tokio::spawn(server::serve(listener, db.clone(), std::future::pending()));
+            (db, addr)
+        });
+        let token = runtime.block_on(db.add_lane("lane1", "store1")).unwrap();
+        let off = SyncConfig::default();
+        let err = run_sync(SyncCmd::Now, &lane_path, "lane1", &off, false).unwrap_err();
+        assert!(err.to_string().contains("hq_url"));
+
+        let on = SyncConfig {
+            hq_url: format!("http://{addr}"),
+            lane_token: token,
+            ..off
+        };
+        let conn = rusqlite::Connection::open(&lane_path).unwrap();
+        let queued = lane_store::status(&conn).unwrap().queue_depth;
+        assert!(queued > 0, "the import queued an event");
+        run_sync(SyncCmd::Now, &lane_path, "lane1", &on, true).unwrap();
+        run_sync(SyncCmd::Status, &lane_path, "lane1", &on, false).unwrap();
+        let status = lane_store::status(&conn).unwrap();
+        assert_eq!(status.queue_depth, 0);
+        assert!(status.last_push_ok_at.is_some() && status.last_pull_ok_at.is_some());
+        let held = runtime.block_on(db.event_counts()).unwrap().0;
+        assert_eq!(u64::try_from(held).unwrap(), queued);
+
+        let wrong = SyncConfig {
+            lane_token: "nope".into(),
+            ..on
+        };
+        let mut store = crate::store::Store::open(&lane_path).unwrap();
+        let bob = store
+            .add_user("bob", crate::store::Role::Manager, "1357")
+            .unwrap();
+        store
+            .adjust_stock("SKU-01001", Decimal::ONE, bob, "found one")
+            .unwrap();
+        drop(store);
+        let err = run_sync(SyncCmd::Now, &lane_path, "lane1", &wrong, false).unwrap_err();
+        assert!(err.downcast_ref::<HqUnreachable>().is_some(), "{err}");
+        assert_eq!(
+            lane_store::status(&conn).unwrap().queue_depth,
+            1,
+            "nothing lost"
+        );
+    }
+}

@@ -216,3 +216,49 @@ impl LaneWorker {
         }
     }
 }
+
+/// A worker running on its own thread (the UI and a long-running lane use this); dropping the
+/// handle stops it.
+#[derive(Debug)]
+pub struct WorkerThread {
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl WorkerThread {
+    /// Starts `worker` on a new thread with its own single-threaded runtime.
+    pub fn spawn(mut worker: LaneWorker) -> std::io::Result<WorkerThread> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (stop, stopped) = watch::channel(false);
+        let thread = std::thread::Builder::new()
+            .name("pos-sync".into())
+            .spawn(move || runtime.block_on(worker.run(stopped)))?;
+        Ok(WorkerThread {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks the worker to stop and waits for it (an in-flight push finishes or times out).
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        // The receiver is gone only if the thread already ended.
+        let _ = self.stop.send(true);
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("sync worker thread panicked");
+        }
+    }
+}
+
+impl Drop for WorkerThread {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

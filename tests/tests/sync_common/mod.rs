@@ -10,7 +10,7 @@ use pos_app::sync::client::HqClient;
 use pos_app::sync::config::SyncConfig;
 use pos_app::sync::hq::{HqDb, server};
 use pos_app::sync::lane_store;
-use pos_app::sync::worker::LaneWorker;
+use pos_app::sync::worker::{LaneWorker, WorkerThread};
 use rusqlite::{Connection, params};
 use rust_decimal::Decimal;
 use std::net::SocketAddr;
@@ -120,8 +120,7 @@ impl Drop for HqProcess {
 /// A lane's sync worker running on its own thread, as in the app.
 pub struct LaneThread {
     pub path: PathBuf,
-    stop: tokio::sync::watch::Sender<bool>,
-    thread: std::thread::JoinHandle<()>,
+    worker: WorkerThread,
 }
 
 impl LaneThread {
@@ -134,25 +133,14 @@ impl LaneThread {
     ) -> Self {
         let client = HqClient::new(hq_url, token, config.timeout()).unwrap();
         let worker = LaneWorker::new(open_lane_db(path), client, config.worker_settings(lane_id));
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let thread = std::thread::spawn(move || {
-            let mut worker = worker;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(worker.run(stopped));
-        });
         LaneThread {
             path: path.to_owned(),
-            stop,
-            thread,
+            worker: WorkerThread::spawn(worker).unwrap(),
         }
     }
 
     pub fn stop(self) {
-        self.stop.send(true).unwrap();
-        self.thread.join().unwrap();
+        self.worker.stop();
     }
 }
 
