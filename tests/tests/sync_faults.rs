@@ -340,6 +340,19 @@ fn ten_thousand_sales_through_faults_reach_hq_exactly_once_and_prices_reach_ever
         .find(|r| r.lane_id == "lane-0" && r.kind == "sale")
         .unwrap();
     assert_eq!(lane_0_sales.total, lane_totals[0] + Decimal::new(449, 2));
+    // HQ's sales listing (the lane's report columns) shows the receipt as the lane wrote it.
+    let (listing, _) = admin_rt
+        .block_on(admin.sales("2000-01-01", "9999-12-31"))
+        .unwrap();
+    let coffee = listing
+        .iter()
+        .find(|r| r.receipt_no == receipt.receipt_no)
+        .unwrap();
+    assert_eq!(
+        (coffee.lane_id.as_str(), coffee.status.as_str()),
+        ("lane-0", "completed")
+    );
+    assert_eq!(coffee.total, Decimal::new(449, 2));
 
     for (_, lane) in lanes {
         lane.stop();

@@ -3,7 +3,7 @@
 
 use super::client::HqClient;
 use super::config::SyncConfig;
-use super::hq::{HqDb, report};
+use super::hq::{HqDb, report, sales_report};
 use super::lane_store;
 use super::protocol::{ChangeBody, ItemChange, UserChange};
 use super::worker::LaneWorker;
@@ -65,6 +65,16 @@ pub enum HqAction {
         role: String,
         #[arg(long)]
         inactive: bool,
+    },
+    /// Sales and refunds in [FROM, TO) across lanes and stores: the lane's `pos report sales`
+    /// columns with store and lane in front.
+    Sales {
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
     },
     /// Events and totals across lanes (or stores), as a table or CSV.
     Report {
@@ -175,6 +185,24 @@ async fn admin(db: &HqDb, action: HqAction, json: bool) -> anyhow::Result<()> {
                 active: !inactive,
             };
             published(db.publish(&ChangeBody::User(user)).await?);
+        }
+        HqAction::Sales { from, to, csv } => {
+            let (rows, unreadable) = db.sales(&from, &to).await?;
+            if let Some(path) = csv {
+                let file = std::fs::File::create(&path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                sales_report::write_csv(&rows, file)?;
+            }
+            if unreadable > 0 {
+                tracing::warn!(unreadable, "events HQ could not read as a sale or refund");
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                let completed = rows.iter().filter(|r| r.status == "completed");
+                let total: Decimal = completed.map(|r| r.total).sum();
+                println!("{} documents, completed total {total}", rows.len());
+            }
         }
         HqAction::Report { by_store, csv } => {
             let mut rows = db.report().await?;

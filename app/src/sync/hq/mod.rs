@@ -4,6 +4,7 @@
 
 pub mod pg;
 pub mod report;
+pub mod sales_report;
 pub mod server;
 pub mod sqlite;
 
@@ -253,6 +254,20 @@ impl HqDb {
             HqDb::Sqlite(db) => db.report_rows().await?,
         };
         Ok(report::aggregate(rows))
+    }
+
+    /// Sales and refunds in [`from`, `to`) across lanes, as a lane's sales report lists them;
+    /// also returns how many events could not be read.
+    pub async fn sales(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<(Vec<sales_report::HqSalesRow>, usize), HqError> {
+        let docs = match self {
+            HqDb::Postgres(db) => db.sales_docs(from, to).await?,
+            HqDb::Sqlite(db) => db.sales_docs(from, to).await?,
+        };
+        Ok(sales_report::sales_rows(&docs, from, to))
     }
 
     /// How many events HQ holds, and how many distinct event ids (equal when exactly-once).

@@ -260,6 +260,33 @@ impl PgHq {
             .collect())
     }
 
+    pub(super) async fn sales_docs(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<super::sales_report::StoredDoc>, HqError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT l.store_id, e.lane_id, e.kind, e.created_at, e.payload
+                 FROM events e JOIN lanes l USING (lane_id)
+                 WHERE e.kind = 'void'
+                    OR (e.kind IN ('sale', 'refund') AND e.created_at >= $1 AND e.created_at < $2)",
+                &[&from, &to],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| super::sales_report::StoredDoc {
+                store_id: r.get(0),
+                lane_id: r.get(1),
+                kind: r.get(2),
+                created_at: r.get(3),
+                payload: r.get(4),
+            })
+            .collect())
+    }
+
     pub(super) async fn event_counts(&self) -> Result<(i64, i64), HqError> {
         let client = self.pool.get().await?;
         let row = client

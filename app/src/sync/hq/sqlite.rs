@@ -255,6 +255,33 @@ impl SqliteHq {
         .await
     }
 
+    pub(super) async fn sales_docs(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<super::sales_report::StoredDoc>, HqError> {
+        let (from, to) = (from.to_owned(), to.to_owned());
+        self.with(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT l.store_id, e.lane_id, e.kind, e.created_at, e.payload
+                 FROM events e JOIN lanes l USING (lane_id)
+                 WHERE e.kind = 'void'
+                    OR (e.kind IN ('sale', 'refund') AND e.created_at >= ?1 AND e.created_at < ?2)",
+            )?;
+            let rows = stmt.query_map([&from, &to], |r| {
+                Ok(super::sales_report::StoredDoc {
+                    store_id: r.get(0)?,
+                    lane_id: r.get(1)?,
+                    kind: r.get(2)?,
+                    created_at: r.get(3)?,
+                    payload: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
     pub(super) async fn event_counts(&self) -> Result<(i64, i64), HqError> {
         self.with(|conn| {
             Ok(conn.query_row(
