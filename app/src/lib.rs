@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod payment;
+pub mod printing;
 pub mod services;
 pub mod store;
 pub mod sync;

@@ -17,7 +17,7 @@ pub enum CustomerError {
     BadEmail(String),
     #[error("phone number {0:?} is not valid")]
     BadPhone(String),
-    #[error("loyalty rule needs a positive spend per point step and non-negative points")]
+    #[error("loyalty rule needs a spend per step of at least 0.01 and 0-1000 points")]
     BadRule,
 }
 
@@ -161,8 +161,9 @@ impl Default for LoyaltyRule {
 }
 
 impl LoyaltyRule {
+    /// `per` at least 0.01 and `points` 0-1000: anything else is a typo in the config.
     pub fn validate(&self) -> Result<(), CustomerError> {
-        if self.per <= Decimal::ZERO || self.points < 0 {
+        if self.per < Decimal::new(1, 2) || !(0..=1000).contains(&self.points) {
             return Err(CustomerError::BadRule);
         }
         Ok(())
@@ -174,7 +175,9 @@ impl LoyaltyRule {
         if self.validate().is_err() || total <= Decimal::ZERO {
             return 0;
         }
-        let steps = (total / self.per).floor();
+        let Some(steps) = total.checked_div(self.per).map(|q| q.floor()) else {
+            return 0;
+        };
         i64::try_from(steps)
             .unwrap_or(i64::MAX)
             .saturating_mul(self.points)
@@ -278,6 +281,12 @@ mod tests {
             .points_for(dec!(5)),
             0
         );
+        let tiny = LoyaltyRule {
+            points: 1,
+            per: Decimal::new(1, 28),
+        };
+        assert_eq!(tiny.validate(), Err(CustomerError::BadRule));
+        assert_eq!(tiny.points_for(dec!(1000000)), 0);
     }
 
     #[test]

@@ -8,6 +8,9 @@ pub mod customer;
 pub mod money;
 pub mod refund;
 #[cfg(test)]
+mod robustness;
+pub mod rules;
+#[cfg(test)]
 mod tables;
 pub mod tax;
 pub mod tender;
@@ -16,5 +19,6 @@ pub use barcode::{EmbeddedRule, EmbeddedRules, Gtin, Scan};
 pub use cart::{Cart, CartLine, Discount, Totals};
 pub use catalog::{Item, TaxClass, Unit};
 pub use money::{Currency, Money, RoundingMode};
+pub use rules::SaleRules;
 pub use tax::{RoundingPlacement, TaxMode, TaxRate, TaxTable};
 pub use tender::{CashRounding, Payment, TenderKind};

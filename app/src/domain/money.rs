@@ -121,6 +121,17 @@ impl Currency {
         self.numeric
     }
 
+    /// Numeric code as EMV `n3` packed BCD (tag 5F2A / 9F1A style): 978 -> `[0x09, 0x78]`.
+    pub fn numeric_bcd(self) -> [u8; 2] {
+        let n = self.numeric;
+        // Each nibble is one decimal digit (0-9), so the casts cannot truncate.
+        let digit = |d: u16| (d % 10) as u8;
+        [
+            digit(n / 1000) << 4 | digit(n / 100),
+            digit(n / 10) << 4 | digit(n),
+        ]
+    }
+
     /// Number of decimals of the minor unit (2 for EUR, 0 for JPY, 3 for KWD).
     pub fn minor_units(self) -> u32 {
         self.minor_units
@@ -221,8 +232,12 @@ impl RoundingMode {
         if increment <= Decimal::ZERO {
             return value;
         }
-        let steps = (value / increment).round_dp_with_strategy(0, self.strategy());
-        steps * increment
+        // An increment so small the quotient overflows cannot round anything: keep the value.
+        let Some(steps) = value.checked_div(increment) else {
+            return value;
+        };
+        let steps = steps.round_dp_with_strategy(0, self.strategy());
+        steps.checked_mul(increment).unwrap_or(value)
     }
 }
 
@@ -327,6 +342,18 @@ impl Money {
             return Err(MoneyError::OutOfRange(self.amount));
         }
         Ok(format!("{minor:012}"))
+    }
+
+    /// Reads an `n12` amount (twelve decimal digits of minor units), e.g. ISO 8583 field 4.
+    pub fn from_n12(digits: &str, currency: Currency) -> Result<Money, MoneyError> {
+        let shown = || digits.chars().take(16).collect::<String>();
+        if digits.len() != 12 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(MoneyError::NotANumber(shown()));
+        }
+        let minor: i64 = digits
+            .parse()
+            .map_err(|_| MoneyError::NotANumber(shown()))?;
+        Ok(Money::from_minor_units(minor, currency))
     }
 
     /// The amount as EMV `n12` packed BCD (six bytes), e.g. tag 9F02.
@@ -461,6 +488,8 @@ mod tests {
         assert_eq!(m.round_to_increment(dec!(10.07), dec!(0.05)), dec!(10.05));
         assert_eq!(m.round_to_increment(dec!(10.08), dec!(0.10)), dec!(10.1));
         assert_eq!(m.round_to_increment(dec!(10.08), dec!(0)), dec!(10.08));
+        let tiny = Decimal::new(1, 28);
+        assert_eq!(m.round_to_increment(dec!(1000000), tiny), dec!(1000000));
     }
 
     #[test]
@@ -531,6 +560,11 @@ mod tests {
             [0x00, 0x00, 0x00, 0x00, 0x12, 0x34]
         );
         assert!(m.negated().to_n12().is_err());
+        assert_eq!(Money::from_n12("000000001234", Currency::EUR).unwrap(), m);
+        assert!(Money::from_n12("00000000123", Currency::EUR).is_err());
+        assert!(Money::from_n12("0000000012a4", Currency::EUR).is_err());
+        assert_eq!(Currency::EUR.numeric_bcd(), [0x09, 0x78]);
+        assert_eq!(Currency::AUD.numeric_bcd(), [0x00, 0x36]);
     }
 
     #[test]

@@ -557,3 +557,22 @@ proptest! {
         prop_assert!(s.change >= Decimal::ZERO);
     }
 }
+
+#[test]
+fn tax_rounds_to_each_currencys_minor_units() {
+    let t = table(
+        TaxMode::Inclusive,
+        RoundingPlacement::PerLine,
+        RoundingMode::HalfUp,
+    );
+    let standard = TaxClass::new("standard").unwrap();
+    // 1000 / 6 = 166.67 -> JPY 167; 1.000 / 6 = 0.16667 -> KWD 0.167; 10.00 / 6 -> EUR 1.67.
+    for (currency, amount, tax) in [
+        (Currency::JPY, dec!(1000), dec!(167)),
+        (Currency::KWD, dec!(1.000), dec!(0.167)),
+        (Currency::EUR, dec!(10.00), dec!(1.67)),
+    ] {
+        let r = t.compute(currency, &[(&standard, amount)]).unwrap();
+        assert_eq!(r.tax, tax, "{currency}");
+    }
+}

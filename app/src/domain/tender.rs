@@ -212,6 +212,13 @@ impl CashRounding {
     pub fn round(&self, amount: Decimal) -> Decimal {
         self.mode.round_to_increment(amount, self.increment)
     }
+
+    /// A cash amount and its rounding difference, e.g. a refund paid out in cash:
+    /// 10.03 -> (10.05, +0.02) with a 0.05 increment.
+    pub fn apply(&self, amount: Decimal) -> (Decimal, Decimal) {
+        let rounded = self.round(amount);
+        (rounded, rounded - amount)
+    }
 }
 
 /// Where a sale stands with the payments so far.
@@ -502,6 +509,13 @@ mod tests {
                 );
             }
         }
+        // Refund payouts in cash round the same way.
+        let nickel = CashRounding::to(dec!(0.05));
+        assert_eq!(nickel.apply(dec!(7.22)), (dec!(7.20), dec!(-0.02)));
+        assert_eq!(
+            CashRounding::default().apply(dec!(7.22)),
+            (dec!(7.22), dec!(0))
+        );
         let partial = settle(
             dec!(10.03),
             &[cash(dec!(10))],

@@ -2,3 +2,6 @@
 //! card speaks vpcd's socket protocol to the real pcscd, the simulated printer decodes ESC/POS.
 
 pub mod card;
+pub mod printer;
+pub mod scanner;
+pub mod swipe;

@@ -65,7 +65,12 @@ pub struct DeviceError {
 
 impl DeviceError {
     pub fn new(kind: ErrorKind, device: impl Into<String>, operation: &'static str) -> Self {
-        Self { kind, device: device.into(), operation, detail: None }
+        Self {
+            kind,
+            device: device.into(),
+            operation,
+            detail: None,
+        }
     }
 
     pub fn with_detail(mut self, detail: impl fmt::Display) -> Self {

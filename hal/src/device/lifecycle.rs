@@ -34,7 +34,13 @@ pub struct Lifecycle {
 
 impl Lifecycle {
     pub fn new(name: impl Into<String>) -> Self {
-        Self { name: name.into(), opened: false, claimed: false, enabled: false, state: State::Closed }
+        Self {
+            name: name.into(),
+            opened: false,
+            claimed: false,
+            enabled: false,
+            state: State::Closed,
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -109,7 +115,11 @@ impl Lifecycle {
 
     /// Checks that the device may perform I/O: opened, claimed and enabled.
     pub fn require_enabled(&self, operation: &'static str) -> Result<(), DeviceError> {
-        if self.enabled { Ok(()) } else { Err(self.illegal(operation)) }
+        if self.enabled {
+            Ok(())
+        } else {
+            Err(self.illegal(operation))
+        }
     }
 
     /// Marks the device busy for the duration of an operation, or in error.
@@ -128,7 +138,10 @@ mod tests {
     fn lifecycle_refuses_out_of_order_calls() {
         let mut life = Lifecycle::new("printer0");
         assert_eq!(life.claim().unwrap_err().kind(), ErrorKind::IllegalState);
-        assert_eq!(life.require_enabled("print").unwrap_err().kind(), ErrorKind::IllegalState);
+        assert_eq!(
+            life.require_enabled("print").unwrap_err().kind(),
+            ErrorKind::IllegalState
+        );
         life.open().unwrap();
         assert_eq!(life.enable().unwrap_err().kind(), ErrorKind::IllegalState);
         life.claim().unwrap();

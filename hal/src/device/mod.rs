@@ -10,3 +10,12 @@ mod lifecycle;
 
 pub use error::{DeviceError, ErrorKind};
 pub use lifecycle::{Lifecycle, PowerState, State};
+mod upos;
+
+pub mod display;
+pub mod drawer;
+pub mod msr;
+pub mod printer;
+pub mod scanner;
+
+pub use upos::UposDevice;

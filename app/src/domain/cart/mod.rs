@@ -1,14 +1,21 @@
 //! The cart: lines added by item with a quantity or weight, line and cart discounts, manager
 //! price overrides (recorded as needing approval; the services decide who may approve), and
 //! the totals with tax per rate. A cart is plain data (serde), so hold/recall stores it as is.
+//! Totals are computed in `totals.rs`; manager approvals are tracked in `approval.rs`.
+
+mod approval;
+mod totals;
+
+pub use approval::ApprovalNeed;
+pub use totals::{LineTotals, Totals};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::barcode::{EmbeddedValue, Gtin};
 use super::catalog::{Item, ItemError, TaxClass, Unit, check_price};
-use super::money::{Currency, Money, RoundingMode};
-use super::tax::{RateAmount, TaxBreakdown, TaxError, TaxMode, TaxTable, allocate};
+use super::money::{Currency, RoundingMode};
+use super::tax::TaxError;
 
 /// Most lines one cart may hold.
 pub const MAX_LINES: usize = 500;
@@ -36,6 +43,8 @@ pub enum CartError {
     MissingReason,
     #[error("the cart is empty")]
     Empty,
+    #[error("the cart needs a manager's approval for {} change(s)", .0.len())]
+    NeedsApproval(Vec<ApprovalNeed>),
     #[error("held cart is not valid: {0}")]
     BadHeldCart(String),
     #[error("item {0} is sold by weight; a weight is required")]
@@ -53,7 +62,8 @@ pub enum CartError {
 #[serde(transparent)]
 pub struct LineId(pub u32);
 
-/// A discount: a percentage or a fixed amount (major units).
+/// A discount: a percentage or a fixed amount (major units). With exclusive pricing the
+/// discount reduces the net amount, before tax; with inclusive pricing, the gross amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Discount {
@@ -140,77 +150,15 @@ impl CartLine {
     }
 }
 
-/// Something in the cart a manager must approve before the sale completes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum ApprovalNeed {
-    PriceOverride { line: LineId },
-    LineDiscount { line: LineId, percent: Decimal },
-    CartDiscount { percent: Decimal },
-}
-
 /// A cart being rung up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cart {
-    pub currency: Currency,
+    currency: Currency,
     lines: Vec<CartLine>,
     discount: Option<AppliedDiscount>,
     /// Customer id, when one is attached to the sale.
     pub customer: Option<String>,
     next_id: u32,
-}
-
-/// Totals of one line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineTotals {
-    pub line: LineId,
-    pub sku: String,
-    pub name: String,
-    pub tax_class: TaxClass,
-    pub unit: Unit,
-    pub quantity: Decimal,
-    /// Unit price in force (after any override).
-    pub unit_price: Decimal,
-    pub amount_before_discount: Decimal,
-    pub line_discount: Decimal,
-    /// This line's share of the cart discount.
-    pub cart_discount: Decimal,
-    /// After discounts, in the pricing mode (gross if inclusive, net if exclusive).
-    pub amount: Decimal,
-    pub net: Decimal,
-    pub taxes: Vec<RateAmount>,
-    pub tax: Decimal,
-    /// What the customer pays for this line (net + tax).
-    pub total: Decimal,
-}
-
-/// Totals of the cart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Totals {
-    pub currency: Currency,
-    pub mode: TaxMode,
-    /// Sum of line amounts before discounts (gross if inclusive, net if exclusive).
-    pub subtotal: Decimal,
-    pub line_discounts: Decimal,
-    pub cart_discount: Decimal,
-    pub net: Decimal,
-    pub tax: Decimal,
-    pub taxes: Vec<TaxBreakdown>,
-    /// What the customer owes.
-    pub total: Decimal,
-    pub lines: Vec<LineTotals>,
-}
-
-impl Totals {
-    /// All discounts together.
-    pub fn discounts(&self) -> Decimal {
-        self.line_discounts + self.cart_discount
-    }
-
-    /// The total as money.
-    pub fn total_money(&self) -> Money {
-        Money::new(self.total, self.currency)
-    }
 }
 
 impl Cart {
@@ -231,6 +179,10 @@ impl Cart {
             serde_json::from_str(json).map_err(|e| CartError::BadHeldCart(e.to_string()))?;
         cart.check_consistent()?;
         Ok(cart)
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.currency
     }
 
     /// The cart as JSON for holding.
@@ -416,156 +368,6 @@ impl Cart {
         Ok(())
     }
 
-    /// What still needs a manager: every unapproved price override, and unapproved discounts
-    /// above `max_discount_percent` of the amount they reduce.
-    pub fn pending_approvals(
-        &self,
-        table: &TaxTable,
-        max_discount_percent: Decimal,
-    ) -> Vec<ApprovalNeed> {
-        let mode = table.rounding;
-        let mut needs = Vec::new();
-        let percent_of = |discount: &Discount, base: Decimal| match *discount {
-            Discount::Percent(p) => p,
-            Discount::Amount(a) if base.is_zero() => {
-                if a.is_zero() {
-                    Decimal::ZERO
-                } else {
-                    Decimal::ONE_HUNDRED
-                }
-            }
-            Discount::Amount(a) => a * Decimal::ONE_HUNDRED / base,
-        };
-        let mut after_lines = Decimal::ZERO;
-        for line in &self.lines {
-            let base = line.amount_before_discount(self.currency, mode);
-            if line
-                .price_override
-                .as_ref()
-                .is_some_and(|o| o.approved_by.is_none())
-            {
-                needs.push(ApprovalNeed::PriceOverride { line: line.id });
-            }
-            let mut after = base;
-            if let Some(applied) = &line.discount {
-                let percent = percent_of(&applied.discount, base);
-                if applied.approved_by.is_none() && percent > max_discount_percent {
-                    needs.push(ApprovalNeed::LineDiscount {
-                        line: line.id,
-                        percent,
-                    });
-                }
-                after -= applied.discount.reduction(base, self.currency, mode);
-            }
-            after_lines += after;
-        }
-        if let Some(applied) = &self.discount {
-            let percent = percent_of(&applied.discount, after_lines);
-            if applied.approved_by.is_none() && percent > max_discount_percent {
-                needs.push(ApprovalNeed::CartDiscount { percent });
-            }
-        }
-        needs
-    }
-
-    /// Records `manager` as approver of every override and discount in the cart (the
-    /// services check the manager's credentials first).
-    pub fn approve_all(&mut self, manager: &str) {
-        let who = Some(manager.to_owned());
-        for line in &mut self.lines {
-            if let Some(o) = &mut line.price_override {
-                o.approved_by.clone_from(&who);
-            }
-            if let Some(d) = &mut line.discount {
-                d.approved_by.clone_from(&who);
-            }
-        }
-        if let Some(d) = &mut self.discount {
-            d.approved_by = who;
-        }
-    }
-
-    /// Computes the totals: line amounts, line discounts, the cart discount spread over the
-    /// lines in proportion (to the cent), then tax per the table.
-    pub fn totals(&self, table: &TaxTable) -> Result<Totals, CartError> {
-        let (currency, mode) = (self.currency, table.rounding);
-        let before: Vec<Decimal> = self
-            .lines
-            .iter()
-            .map(|l| l.amount_before_discount(currency, mode))
-            .collect();
-        let line_discounts: Vec<Decimal> = self
-            .lines
-            .iter()
-            .zip(&before)
-            .map(|(l, &b)| {
-                l.discount
-                    .as_ref()
-                    .map_or(Decimal::ZERO, |d| d.discount.reduction(b, currency, mode))
-            })
-            .collect();
-        let after_line: Vec<Decimal> = before
-            .iter()
-            .zip(&line_discounts)
-            .map(|(b, d)| b - d)
-            .collect();
-        let after_line_sum: Decimal = after_line.iter().copied().sum();
-        let cart_discount = self.discount.as_ref().map_or(Decimal::ZERO, |d| {
-            d.discount.reduction(after_line_sum, currency, mode)
-        });
-        let shares = if cart_discount.is_zero() {
-            vec![Decimal::ZERO; self.lines.len()]
-        } else {
-            allocate(cart_discount, &after_line, currency.smallest_unit())
-                .ok_or(CartError::AmountTooLarge)?
-        };
-        let amounts: Vec<Decimal> = after_line.iter().zip(&shares).map(|(a, s)| a - s).collect();
-        let tax_input: Vec<(&TaxClass, Decimal)> = self
-            .lines
-            .iter()
-            .zip(&amounts)
-            .map(|(l, &a)| (&l.tax_class, a))
-            .collect();
-        let tax = table.compute(currency, &tax_input)?;
-
-        let lines = self
-            .lines
-            .iter()
-            .zip(before.iter().zip(&line_discounts))
-            .zip(shares.iter().zip(&amounts))
-            .zip(&tax.lines)
-            .map(|(((line, (&b, &ld)), (&share, &amount)), lt)| LineTotals {
-                line: line.id,
-                sku: line.sku.clone(),
-                name: line.name.clone(),
-                tax_class: line.tax_class.clone(),
-                unit: line.unit,
-                quantity: line.quantity,
-                unit_price: line.effective_unit_price(),
-                amount_before_discount: b,
-                line_discount: ld,
-                cart_discount: share,
-                amount,
-                net: lt.net,
-                taxes: lt.taxes.clone(),
-                tax: lt.tax,
-                total: lt.gross,
-            })
-            .collect();
-        Ok(Totals {
-            currency,
-            mode: table.mode,
-            subtotal: before.iter().copied().sum(),
-            line_discounts: line_discounts.iter().copied().sum(),
-            cart_discount,
-            net: tax.net,
-            tax: tax.tax,
-            taxes: tax.rates,
-            total: tax.gross,
-            lines,
-        })
-    }
-
     /// Checks a cart that came from outside (held carts): ids unique, quantities, prices.
     fn check_consistent(&self) -> Result<(), CartError> {
         if self.lines.len() > MAX_LINES {
@@ -580,6 +382,9 @@ impl Cart {
             check_price(line.unit_price)?;
             if let Some(label) = line.label_amount {
                 check_price(label)?;
+                if label.normalize().scale() > self.currency.minor_units() {
+                    return Err(CartError::TooPrecise(label));
+                }
             }
             if let Some(o) = &line.price_override {
                 check_price(o.price)?;
@@ -597,6 +402,7 @@ impl Cart {
 mod tests {
     use super::*;
     use crate::domain::catalog::tests::item;
+    use crate::domain::tax::TaxTable;
     use rust_decimal_macros::dec;
 
     fn eur_cart() -> Cart {
@@ -606,6 +412,10 @@ mod tests {
     #[test]
     fn add_change_remove() {
         let mut cart = eur_cart();
+        assert_eq!(
+            cart.checkout(&TaxTable::default(), dec!(10)),
+            Err(CartError::Empty)
+        );
         let bread = item("BREAD", dec!(2.40), "reduced", Unit::Each);
         let apples = item("APPLE", dec!(3.49), "reduced", Unit::Kg);
         let a = cart.add_item(&bread, Some(dec!(2))).unwrap();
@@ -732,48 +542,6 @@ mod tests {
             cart.set_line_discount(LineId(99), Discount::Percent(dec!(5)))
                 .is_err()
         );
-    }
-
-    #[test]
-    fn overrides_and_big_discounts_need_a_manager() {
-        let table = TaxTable::default();
-        let mut cart = eur_cart();
-        let a = cart
-            .add_item(&item("A", dec!(10.00), "standard", Unit::Each), None)
-            .unwrap();
-        let b = cart
-            .add_item(&item("B", dec!(10.00), "standard", Unit::Each), None)
-            .unwrap();
-        cart.set_line_discount(a, Discount::Percent(dec!(5)))
-            .unwrap();
-        assert!(cart.pending_approvals(&table, dec!(10)).is_empty());
-        cart.set_line_discount(b, Discount::Amount(dec!(2.50)))
-            .unwrap();
-        cart.override_price(a, dec!(8.00), "damaged box").unwrap();
-        assert!(cart.override_price(a, dec!(8.00), " ").is_err());
-        cart.set_cart_discount(Discount::Percent(dec!(15))).unwrap();
-        let needs = cart.pending_approvals(&table, dec!(10));
-        assert_eq!(
-            needs,
-            vec![
-                ApprovalNeed::PriceOverride { line: a },
-                ApprovalNeed::LineDiscount {
-                    line: b,
-                    percent: dec!(25)
-                },
-                ApprovalNeed::CartDiscount { percent: dec!(15) },
-            ]
-        );
-        cart.approve_all("mgr-1");
-        assert!(cart.pending_approvals(&table, dec!(10)).is_empty());
-        // A new override needs approval again.
-        cart.override_price(b, dec!(1.00), "price match").unwrap();
-        assert_eq!(
-            cart.pending_approvals(&table, dec!(10)),
-            vec![ApprovalNeed::PriceOverride { line: b }]
-        );
-        let t = cart.totals(&table).unwrap();
-        assert_eq!(t.lines.first().map(|l| l.unit_price), Some(dec!(8.00)));
     }
 
     #[test]

@@ -1,1 +1,0 @@
-//! escpos — not yet implemented; see the issue that owns it.

@@ -1,1 +1,0 @@
-//! serial — not yet implemented; see the issue that owns it.

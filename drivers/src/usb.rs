@@ -1,1 +1,0 @@
-//! usb — not yet implemented; see the issue that owns it.

@@ -1,1 +1,0 @@
-//! receipt — not yet implemented; see the issue that owns it.
