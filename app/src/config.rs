@@ -17,7 +17,10 @@ pub const DEFAULT_TOML: &str = include_str!("../../assets/config/pos.toml");
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: invalid TOML: {message}")]
     Parse { path: String, message: String },
     #[error("environment variable {var}: {message}")]
@@ -106,11 +109,20 @@ pub struct TaxConfig {
 
 impl Default for TaxConfig {
     fn default() -> Self {
-        let rates = [("standard", Decimal::from(20)), ("reduced", Decimal::new(55, 1)), ("zero", Decimal::ZERO)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        TaxConfig { mode: "inclusive".into(), rounding: "line".into(), rounding_mode: "half_up".into(), rates }
+        let rates = [
+            ("standard", Decimal::from(20)),
+            ("reduced", Decimal::new(55, 1)),
+            ("zero", Decimal::ZERO),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        TaxConfig {
+            mode: "inclusive".into(),
+            rounding: "line".into(),
+            rounding_mode: "half_up".into(),
+            rates,
+        }
     }
 }
 
@@ -128,7 +140,12 @@ pub struct DevicesConfig {
 
 impl Default for DevicesConfig {
     fn default() -> Self {
-        DevicesConfig { card_reader: "sim".into(), printer: "sim".into(), scanner: "sim".into(), drawer: "sim".into() }
+        DevicesConfig {
+            card_reader: "sim".into(),
+            printer: "sim".into(),
+            scanner: "sim".into(),
+            drawer: "sim".into(),
+        }
     }
 }
 
@@ -165,16 +182,26 @@ pub struct SyncConfig {
 impl Config {
     /// Loads `pos.toml` from `data_dir` (absent = defaults) and applies `POS_*` overrides
     /// from `env` (pass `std::env::vars()`).
-    pub fn load(data_dir: &Path, env: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+    pub fn load(
+        data_dir: &Path,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
         let path = data_dir.join(CONFIG_FILE);
         let shown = path.display().to_string();
         let file: toml::Table = match std::fs::read_to_string(&path) {
-            Ok(text) => text.parse().map_err(|e: toml::de::Error| ConfigError::Parse {
-                path: shown.clone(),
-                message: e.message().to_string(),
-            })?,
+            Ok(text) => text
+                .parse()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: shown.clone(),
+                    message: e.message().to_string(),
+                })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
-            Err(source) => return Err(ConfigError::Read { path: shown, source }),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: shown,
+                    source,
+                });
+            }
         };
         let mut merged = toml::Table::try_from(Config::default())
             .map_err(|e| ConfigError::Invalid(e.to_string()))?;
@@ -182,9 +209,13 @@ impl Config {
         for (var, value) in env {
             apply_env(&mut merged, &var, &value)?;
         }
-        let config: Config = toml::Value::Table(merged)
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse { path: shown, message: e.message().to_string() })?;
+        let config: Config =
+            toml::Value::Table(merged)
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: shown,
+                    message: e.message().to_string(),
+                })?;
         config.validate()?;
         Ok(config)
     }
@@ -192,7 +223,10 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         let bad = |m: String| Err(ConfigError::Invalid(m));
         if self.lane.id.is_empty() || !self.lane.id.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return bad(format!("lane.id {:?} must be letters and digits", self.lane.id));
+            return bad(format!(
+                "lane.id {:?} must be letters and digits",
+                self.lane.id
+            ));
         }
         if self.lane.cash_rounding <= Decimal::ZERO {
             return bad("lane.cash_rounding must be positive".into());
@@ -201,10 +235,16 @@ impl Config {
             return bad("lane.max_pin_attempts must be at least 1".into());
         }
         if !matches!(self.tax.mode.as_str(), "inclusive" | "exclusive") {
-            return bad(format!("tax.mode {:?} is not inclusive or exclusive", self.tax.mode));
+            return bad(format!(
+                "tax.mode {:?} is not inclusive or exclusive",
+                self.tax.mode
+            ));
         }
         if !matches!(self.tax.rounding.as_str(), "line" | "document") {
-            return bad(format!("tax.rounding {:?} is not line or document", self.tax.rounding));
+            return bad(format!(
+                "tax.rounding {:?} is not line or document",
+                self.tax.rounding
+            ));
         }
         Ok(())
     }
@@ -238,11 +278,20 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 /// `POS_ACQUIRER_TIMEOUT_MS=5000` sets `[acquirer] timeout_ms`; `POS_TAX_RATES_REDUCED=7`
 /// sets `[tax.rates] reduced`. Variables naming no section (POS_DATA_DIR ...) are ignored.
 fn apply_env(root: &mut toml::Table, var: &str, value: &str) -> Result<(), ConfigError> {
-    let Some(rest) = var.strip_prefix("POS_") else { return Ok(()) };
+    let Some(rest) = var.strip_prefix("POS_") else {
+        return Ok(());
+    };
     let rest = rest.to_ascii_lowercase();
-    let Some((section, key)) = rest.split_once('_') else { return Ok(()) };
-    let Some(toml::Value::Table(table)) = root.get_mut(section) else { return Ok(()) };
-    set_path(table, key, value).map_err(|message| ConfigError::Env { var: var.to_string(), message })
+    let Some((section, key)) = rest.split_once('_') else {
+        return Ok(());
+    };
+    let Some(toml::Value::Table(table)) = root.get_mut(section) else {
+        return Ok(());
+    };
+    set_path(table, key, value).map_err(|message| ConfigError::Env {
+        var: var.to_string(),
+        message,
+    })
 }
 
 fn set_path(table: &mut toml::Table, key: &str, value: &str) -> Result<(), String> {
@@ -263,7 +312,8 @@ fn set_path(table: &mut toml::Table, key: &str, value: &str) -> Result<(), Strin
     }
     // A nested table whose name is a prefix of the key: `rates_reduced` -> rates.reduced.
     for (name, sub) in table.iter_mut() {
-        if let (Some(rest), toml::Value::Table(sub)) = (key.strip_prefix(&format!("{name}_")), sub) {
+        if let (Some(rest), toml::Value::Table(sub)) = (key.strip_prefix(&format!("{name}_")), sub)
+        {
             if sub.is_empty() || sub.values().all(|v| v.is_str()) {
                 sub.insert(rest.to_string(), toml::Value::String(value.to_string()));
                 return Ok(());
@@ -281,7 +331,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -295,13 +348,20 @@ mod tests {
     fn the_shipped_file_parses_to_the_defaults() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(CONFIG_FILE), DEFAULT_TOML).unwrap();
-        assert_eq!(Config::load(dir.path(), env(&[])).unwrap(), Config::default());
+        assert_eq!(
+            Config::load(dir.path(), env(&[])).unwrap(),
+            Config::default()
+        );
     }
 
     #[test]
     fn env_overrides_file_and_defaults() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(CONFIG_FILE), "[acquirer]\naddress = \"10.0.0.1:1\"\n").unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "[acquirer]\naddress = \"10.0.0.1:1\"\n",
+        )
+        .unwrap();
         let c = Config::load(
             dir.path(),
             env(&[
@@ -325,6 +385,9 @@ mod tests {
         let e = Config::load(dir.path(), env(&[("POS_ACQUIRER_TIMEOUT_MS", "soon")])).unwrap_err();
         assert!(matches!(e, ConfigError::Env { .. }), "{e}");
         std::fs::write(dir.path().join(CONFIG_FILE), "[lane\n").unwrap();
-        assert!(matches!(Config::load(dir.path(), env(&[])), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            Config::load(dir.path(), env(&[])),
+            Err(ConfigError::Parse { .. })
+        ));
     }
 }

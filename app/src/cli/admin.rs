@@ -20,10 +20,10 @@ pub struct InitArgs {
 
 pub fn init(ctx: &Ctx, a: InitArgs) -> Result<(), CliError> {
     let (mut lane, report) = Lane::init(&ctx.data_dir, ctx.config.clone(), a.demo)?;
-    if let (Some(name), Some(pin)) = (&a.manager, &a.manager_pin) {
-        if lane.users()?.is_empty() {
-            lane.add_first_manager(name, pin)?;
-        }
+    if let (Some(name), Some(pin)) = (&a.manager, &a.manager_pin)
+        && lane.users()?.is_empty()
+    {
+        lane.add_first_manager(name, pin)?;
     }
     let imported = report.as_ref().map_or(0, |r| r.imported);
     let doc = serde_json::json!({
@@ -79,10 +79,13 @@ pub enum ShiftCmd {
 }
 
 fn parse_count(s: &str) -> Result<(Decimal, u32), CliError> {
-    let (d, n) = s
-        .split_once(['x', 'X', '*'])
-        .ok_or_else(|| CliError::Usage(format!("count {s:?} is not DENOMINATIONxCOUNT (e.g. 20x3)")))?;
-    let n = n.trim().parse().map_err(|_| CliError::Usage(format!("count {s:?}: {n:?} is not a whole number")))?;
+    let (d, n) = s.split_once(['x', 'X', '*']).ok_or_else(|| {
+        CliError::Usage(format!("count {s:?} is not DENOMINATIONxCOUNT (e.g. 20x3)"))
+    })?;
+    let n = n
+        .trim()
+        .parse()
+        .map_err(|_| CliError::Usage(format!("count {s:?}: {n:?} is not a whole number")))?;
     Ok((decimal(d, "denomination")?, n))
 }
 
@@ -91,22 +94,36 @@ pub fn shift(ctx: &Ctx, c: ShiftCmd) -> Result<(), CliError> {
     match c {
         ShiftCmd::Open { float } => {
             let s = lane.open_shift(decimal(&float, "float")?)?;
-            ctx.print(&s, || format!("shift {} open, float {}\n", s.id, s.opening_float))
+            ctx.print(&s, || {
+                format!("shift {} open, float {}\n", s.id, s.opening_float)
+            })
         }
         ShiftCmd::CashIn { amount, reason } => {
             lane.cash_in(decimal(&amount, "amount")?, &reason)?;
-            ctx.print(&serde_json::json!({"ok": true}), || format!("cash in {amount}\n"))
+            ctx.print(&serde_json::json!({"ok": true}), || {
+                format!("cash in {amount}\n")
+            })
         }
         ShiftCmd::CashOut { amount, reason } => {
             lane.cash_out(decimal(&amount, "amount")?, &reason)?;
-            ctx.print(&serde_json::json!({"ok": true}), || format!("cash out {amount}\n"))
+            ctx.print(&serde_json::json!({"ok": true}), || {
+                format!("cash out {amount}\n")
+            })
         }
-        ShiftCmd::NoSale { reason, manager_pin } => {
+        ShiftCmd::NoSale {
+            reason,
+            manager_pin,
+        } => {
             lane.no_sale(&reason, manager_pin.as_deref())?;
-            ctx.print(&serde_json::json!({"ok": true}), || "drawer opened (no sale)\n".into())
+            ctx.print(&serde_json::json!({"ok": true}), || {
+                "drawer opened (no sale)\n".into()
+            })
         }
         ShiftCmd::Close { counts } => {
-            let counted = counts.iter().map(|s| parse_count(s)).collect::<Result<Vec<_>, _>>()?;
+            let counted = counts
+                .iter()
+                .map(|s| parse_count(s))
+                .collect::<Result<Vec<_>, _>>()?;
             let z = lane.close_shift(&counted)?;
             ctx.print(&z, || {
                 format!(
@@ -145,11 +162,19 @@ pub enum UserCmd {
 
 pub fn user(ctx: &Ctx, c: UserCmd) -> Result<(), CliError> {
     match c {
-        UserCmd::Add { name, role, new_pin, manager_pin } => {
+        UserCmd::Add {
+            name,
+            role,
+            new_pin,
+            manager_pin,
+        } => {
             let mut lane = ctx.session()?;
-            let role = Role::parse(&role).ok_or_else(|| CliError::Usage(format!("role {role:?}")))?;
+            let role =
+                Role::parse(&role).ok_or_else(|| CliError::Usage(format!("role {role:?}")))?;
             let id = lane.add_user(&name, role, &new_pin, manager_pin.as_deref())?;
-            ctx.print(&serde_json::json!({"id": id, "name": name}), || format!("user {name} added (id {id})\n"))
+            ctx.print(&serde_json::json!({"id": id, "name": name}), || {
+                format!("user {name} added (id {id})\n")
+            })
         }
         UserCmd::List => {
             let lane = ctx.lane()?;
@@ -157,7 +182,15 @@ pub fn user(ctx: &Ctx, c: UserCmd) -> Result<(), CliError> {
             ctx.print(&users, || {
                 users
                     .iter()
-                    .map(|u| format!("{:>3} {:<16} {:<8}{}\n", u.id, u.name, u.role.as_str(), if u.locked { " locked" } else { "" }))
+                    .map(|u| {
+                        format!(
+                            "{:>3} {:<16} {:<8}{}\n",
+                            u.id,
+                            u.name,
+                            u.role.as_str(),
+                            if u.locked { " locked" } else { "" }
+                        )
+                    })
                     .collect()
             })
         }
@@ -182,16 +215,29 @@ pub enum CustomerCmd {
 pub fn customer(ctx: &Ctx, c: CustomerCmd) -> Result<(), CliError> {
     let mut lane = ctx.session()?;
     match c {
-        CustomerCmd::Add { id, name, email, phone } => {
+        CustomerCmd::Add {
+            id,
+            name,
+            email,
+            phone,
+        } => {
             lane.add_customer(&id, &name, email.as_deref(), phone.as_deref())?;
-            ctx.print(&serde_json::json!({"id": id}), || format!("customer {id} added\n"))
+            ctx.print(&serde_json::json!({"id": id}), || {
+                format!("customer {id} added\n")
+            })
         }
         CustomerCmd::Show { id } => {
-            let c = lane.store().customer(&id)?.ok_or_else(|| CliError::Refused(format!("customer {id} not found")))?;
+            let c = lane
+                .store()
+                .customer(&id)?
+                .ok_or_else(|| CliError::Refused(format!("customer {id} not found")))?;
             let history = lane.store().customer_history(&id, 20)?;
             let doc = serde_json::json!({"customer": c, "history": history});
             ctx.print(&doc, || {
-                format!("{} {}: {} points, spent {}, {} visits\n", c.id, c.name, c.points, c.total_spent, c.visits)
+                format!(
+                    "{} {}: {} points, spent {}, {} visits\n",
+                    c.id, c.name, c.points, c.total_spent, c.visits
+                )
             })
         }
     }

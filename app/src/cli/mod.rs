@@ -14,7 +14,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "pos", version, about = "Point-of-sale terminal: run with no arguments for the touchscreen")]
+#[command(
+    name = "pos",
+    version,
+    about = "Point-of-sale terminal: run with no arguments for the touchscreen"
+)]
 pub struct Cli {
     /// Data directory (database, pos.toml). Default: the user's XDG data dir.
     #[arg(long, global = true, env = "POS_DATA_DIR")]
@@ -135,16 +139,23 @@ impl Ctx {
     pub fn session(&self) -> Result<Lane, CliError> {
         let mut lane = self.lane()?;
         let (Some(user), Some(pin)) = (&self.user, &self.pin) else {
-            return Err(CliError::Refused("log in with --user NAME --pin PIN (or POS_USER / POS_PIN)".into()));
+            return Err(CliError::Refused(
+                "log in with --user NAME --pin PIN (or POS_USER / POS_PIN)".into(),
+            ));
         };
         lane.login(user, pin)?;
         Ok(lane)
     }
 
     /// Prints `value` as JSON with --json, else `text`.
-    pub fn print<T: serde::Serialize>(&self, value: &T, text: impl FnOnce() -> String) -> Result<(), CliError> {
+    pub fn print<T: serde::Serialize>(
+        &self,
+        value: &T,
+        text: impl FnOnce() -> String,
+    ) -> Result<(), CliError> {
         if self.json {
-            let s = serde_json::to_string_pretty(value).map_err(|e| CliError::Data(e.to_string()))?;
+            let s =
+                serde_json::to_string_pretty(value).map_err(|e| CliError::Data(e.to_string()))?;
             println!("{s}");
         } else {
             print!("{}", text());
@@ -193,8 +204,15 @@ pub fn main() -> ExitCode {
 /// Dispatches one parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
-    let config = Config::load(&data_dir, std::env::vars()).map_err(|e| CliError::Data(e.to_string()))?;
-    let ctx = Ctx { data_dir, json: cli.json, user: cli.user, pin: cli.pin, config };
+    let config =
+        Config::load(&data_dir, std::env::vars()).map_err(|e| CliError::Data(e.to_string()))?;
+    let ctx = Ctx {
+        data_dir,
+        json: cli.json,
+        user: cli.user,
+        pin: cli.pin,
+        config,
+    };
     let Some(command) = cli.command else {
         print!("{SHORT_HELP}");
         return Ok(());
@@ -218,5 +236,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 
 /// Parses a money or quantity argument.
 pub(crate) fn decimal(s: &str, what: &str) -> Result<rust_decimal::Decimal, CliError> {
-    s.trim().parse().map_err(|_| CliError::Usage(format!("{what} {s:?} is not a number")))
+    s.trim()
+        .parse()
+        .map_err(|_| CliError::Usage(format!("{what} {s:?} is not a number")))
 }

@@ -41,26 +41,44 @@ pub fn report(ctx: &Ctx, c: ReportCmd) -> Result<(), CliError> {
             let lane = ctx.lane()?;
             let no = match no {
                 Some(n) => n,
-                None => lane.store().latest_z_no()?.ok_or_else(|| CliError::Refused("no Z report yet".into()))?,
+                None => lane
+                    .store()
+                    .latest_z_no()?
+                    .ok_or_else(|| CliError::Refused("no Z report yet".into()))?,
             };
-            let z = lane.store().z_report(no)?.ok_or_else(|| CliError::Refused(format!("no Z report {no}")))?;
-            ctx.print(&z, || format!("{}\n", serde_json::to_string_pretty(&z).unwrap_or_default()))
+            let z = lane
+                .store()
+                .z_report(no)?
+                .ok_or_else(|| CliError::Refused(format!("no Z report {no}")))?;
+            ctx.print(&z, || {
+                format!("{}\n", serde_json::to_string_pretty(&z).unwrap_or_default())
+            })
         }
         ReportCmd::Sales { from, to, csv } => {
             let lane = ctx.lane()?;
             let rows = lane.store().sales_between(&from, &to)?;
             if let Some(path) = csv {
-                let mut w = csv::Writer::from_path(&path).map_err(|e| CliError::Data(format!("{}: {e}", path.display())))?;
+                let mut w = csv::Writer::from_path(&path)
+                    .map_err(|e| CliError::Data(format!("{}: {e}", path.display())))?;
                 for r in &rows {
                     w.serialize(r).map_err(|e| CliError::Data(e.to_string()))?;
                 }
                 w.flush()?;
             }
-            let total: rust_decimal::Decimal = rows.iter().filter(|r| r.status == "completed").map(|r| r.total).sum();
+            let total: rust_decimal::Decimal = rows
+                .iter()
+                .filter(|r| r.status == "completed")
+                .map(|r| r.total)
+                .sum();
             ctx.print(&rows, || {
                 let mut s: String = rows
                     .iter()
-                    .map(|r| format!("{} {:<6} {:<9} {} {:>10}\n", r.receipt_no, r.kind, r.status, r.created_at, r.total))
+                    .map(|r| {
+                        format!(
+                            "{} {:<6} {:<9} {} {:>10}\n",
+                            r.receipt_no, r.kind, r.status, r.created_at, r.total
+                        )
+                    })
                     .collect();
                 s += &format!("{} documents, net total {total}\n", rows.len());
                 s
@@ -81,15 +99,20 @@ pub fn journal(ctx: &Ctx, c: JournalCmd) -> Result<(), CliError> {
     let lane = ctx.lane()?;
     match c {
         JournalCmd::Verify => match lane.store().journal_verify()? {
-            Ok(r) => ctx.print(&r, || format!("journal ok: {} entries, head {}\n", r.entries, r.head_hash)),
+            Ok(r) => ctx.print(&r, || {
+                format!("journal ok: {} entries, head {}\n", r.entries, r.head_hash)
+            }),
             Err(broken) => Err(CliError::Data(broken.to_string())),
         },
         JournalCmd::Export { file } => {
             let mut f = std::io::BufWriter::new(
-                std::fs::File::create(&file).map_err(|e| CliError::Data(format!("{}: {e}", file.display())))?,
+                std::fs::File::create(&file)
+                    .map_err(|e| CliError::Data(format!("{}: {e}", file.display())))?,
             );
             let n = lane.store().journal_export(&mut f)?;
-            ctx.print(&serde_json::json!({"entries": n}), || format!("exported {n} entries to {}\n", file.display()))
+            ctx.print(&serde_json::json!({"entries": n}), || {
+                format!("exported {n} entries to {}\n", file.display())
+            })
         }
     }
 }
@@ -103,7 +126,11 @@ pub struct BenchArgs {
 
 fn percentiles(mut v: Vec<Duration>) -> serde_json::Value {
     v.sort();
-    let at = |q: usize| v.get((v.len().saturating_sub(1)) * q / 100).copied().unwrap_or_default();
+    let at = |q: usize| {
+        v.get((v.len().saturating_sub(1)) * q / 100)
+            .copied()
+            .unwrap_or_default()
+    };
     serde_json::json!({
         "samples": v.len(),
         "p50_us": at(50).as_micros(), "p99_us": at(99).as_micros(),
@@ -117,7 +144,9 @@ pub fn bench(ctx: &Ctx, a: BenchArgs) -> Result<(), CliError> {
     let store = lane.store();
     let (codes, names) = store.sample_items(a.samples)?;
     if codes.is_empty() {
-        return Err(CliError::Refused("the catalog is empty: `pos catalog generate --count 1000000`".into()));
+        return Err(CliError::Refused(
+            "the catalog is empty: `pos catalog generate --count 1000000`".into(),
+        ));
     }
     let mut lookup = Vec::with_capacity(codes.len());
     for c in &codes {
@@ -149,5 +178,10 @@ pub fn bench(ctx: &Ctx, a: BenchArgs) -> Result<(), CliError> {
         "search_prefix": percentiles(prefix),
         "search_substring": percentiles(substring),
     });
-    ctx.print(&doc, || format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default()))
+    ctx.print(&doc, || {
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        )
+    })
 }

@@ -37,9 +37,21 @@ fn parse_discount(s: &str) -> Result<Discount, CliError> {
 fn receipt_text(r: &Receipt) -> String {
     let mut s = format!("receipt {}\n", r.receipt_no);
     for (i, l) in r.totals.lines.iter().enumerate() {
-        s += &format!("{:>3} {:<36} {:>8} x {:>8} {:>10}\n", i + 1, l.name, l.quantity, l.unit_price, l.total);
+        s += &format!(
+            "{:>3} {:<36} {:>8} x {:>8} {:>10}\n",
+            i + 1,
+            l.name,
+            l.quantity,
+            l.unit_price,
+            l.total
+        );
     }
-    s += &format!("total {} {} (tax {})\n", r.totals.total, r.totals.currency.code(), r.totals.tax);
+    s += &format!(
+        "total {} {} (tax {})\n",
+        r.totals.total,
+        r.totals.currency.code(),
+        r.totals.tax
+    );
     for t in &r.tenders {
         s += &format!("paid {} {}\n", t.payment.kind, t.payment.amount);
     }
@@ -63,7 +75,10 @@ pub fn sale(ctx: &Ctx, a: SaleArgs) -> Result<(), CliError> {
         let (line, price) = o
             .split_once(':')
             .ok_or_else(|| CliError::Usage(format!("price override {o:?} is not LINE:PRICE")))?;
-        let no: usize = line.trim().parse().map_err(|_| CliError::Usage(format!("line {line:?} is not a number")))?;
+        let no: usize = line
+            .trim()
+            .parse()
+            .map_err(|_| CliError::Usage(format!("line {line:?} is not a number")))?;
         let id = lane
             .cart()
             .lines()
@@ -79,9 +94,13 @@ pub fn sale(ctx: &Ctx, a: SaleArgs) -> Result<(), CliError> {
         let (kind, amount) = p
             .split_once(':')
             .ok_or_else(|| CliError::Usage(format!("tender {p:?} is not KIND:AMOUNT")))?;
-        let kind: TenderKind = kind.parse().map_err(|e| CliError::Usage(format!("tender {p:?}: {e}")))?;
+        let kind: TenderKind = kind
+            .parse()
+            .map_err(|e| CliError::Usage(format!("tender {p:?}: {e}")))?;
         if kind == TenderKind::Card {
-            return Err(CliError::Refused("card tenders need the payment terminal (the card flow), not `pos sale`".into()));
+            return Err(CliError::Refused(
+                "card tenders need the payment terminal (the card flow), not `pos sale`".into(),
+            ));
         }
         lane.add_tender(kind, decimal(amount, "amount")?)?;
     }
@@ -107,13 +126,21 @@ pub fn refund(ctx: &Ctx, a: RefundArgs) -> Result<(), CliError> {
             Some((n, q)) => (n, Some(decimal(q, "quantity")?)),
             None => (l.as_str(), None),
         };
-        let no: i64 = no.trim().parse().map_err(|_| CliError::Usage(format!("line {no:?} is not a number")))?;
+        let no: i64 = no
+            .trim()
+            .parse()
+            .map_err(|_| CliError::Usage(format!("line {no:?} is not a number")))?;
         lines.push((no, qty));
     }
     let mut lane = ctx.session()?;
     let done = lane.refund(&a.receipt, &lines, a.manager_pin.as_deref())?;
     let doc = lane.find_receipt(&done.receipt_no)?;
-    ctx.print(&doc, || format!("refund {} of {}: total {}\n", doc.receipt_no, a.receipt, doc.total))
+    ctx.print(&doc, || {
+        format!(
+            "refund {} of {}: total {}\n",
+            doc.receipt_no, a.receipt, doc.total
+        )
+    })
 }
 
 #[derive(Debug, Args)]

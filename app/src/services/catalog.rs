@@ -25,7 +25,11 @@ impl Lane {
 
     /// Adds or edits an item (managers). Stock changes go through [`Lane::adjust_stock`]; an
     /// edit keeps the stored stock.
-    pub fn save_item(&mut self, mut item: ItemRow, manager_pin: Option<&str>) -> Result<ItemRow, ServiceError> {
+    pub fn save_item(
+        &mut self,
+        mut item: ItemRow,
+        manager_pin: Option<&str>,
+    ) -> Result<ItemRow, ServiceError> {
         let approver = self.authorize(ManagerAction::CatalogEdit, manager_pin)?;
         if let Some(existing) = self.store.item(&item.sku)? {
             item.stock = existing.stock;
@@ -34,13 +38,24 @@ impl Lane {
     }
 
     /// Moves stock by `delta` with a note (counted, damaged, delivered ...): needs a manager.
-    pub fn adjust_stock(&mut self, sku: &str, delta: Decimal, note: &str, manager_pin: Option<&str>) -> Result<Decimal, ServiceError> {
+    pub fn adjust_stock(
+        &mut self,
+        sku: &str,
+        delta: Decimal,
+        note: &str,
+        manager_pin: Option<&str>,
+    ) -> Result<Decimal, ServiceError> {
         let approver = self.authorize(ManagerAction::StockAdjustment, manager_pin)?;
         Ok(self.store.adjust_stock(sku, delta, approver, note)?)
     }
 
     /// Imports a catalog CSV (managers).
-    pub fn import_catalog(&mut self, input: &mut dyn Read, mode: ImportMode, manager_pin: Option<&str>) -> Result<ImportReport, ServiceError> {
+    pub fn import_catalog(
+        &mut self,
+        input: &mut dyn Read,
+        mode: ImportMode,
+        manager_pin: Option<&str>,
+    ) -> Result<ImportReport, ServiceError> {
         let approver = self.authorize(ManagerAction::CatalogEdit, manager_pin)?;
         Ok(self.store.import_catalog(input, mode, Some(approver))?)
     }
@@ -52,7 +67,12 @@ impl Lane {
 
 impl Lane {
     /// Inserts `count` synthetic products (managers): load tests and benchmarks.
-    pub fn generate_catalog(&mut self, count: u64, seed: u64, manager_pin: Option<&str>) -> Result<u64, ServiceError> {
+    pub fn generate_catalog(
+        &mut self,
+        count: u64,
+        seed: u64,
+        manager_pin: Option<&str>,
+    ) -> Result<u64, ServiceError> {
         self.authorize(ManagerAction::CatalogEdit, manager_pin)?;
         Ok(self.store.generate_catalog(count, seed)?)
     }

@@ -11,7 +11,7 @@ mod shift;
 
 pub use error::{ErrorKind, ManagerAction, ServiceError};
 pub use sale::{CardDetails, Receipt, Tender};
-pub use setup::{DEMO_CATALOG, DemoUser, DEMO_USERS, tax_table};
+pub use setup::{DEMO_CATALOG, DEMO_USERS, DemoUser, tax_table};
 
 use crate::config::Config;
 use crate::domain::barcode::EmbeddedRules;
@@ -59,7 +59,10 @@ impl Lane {
         cash_rounding
             .validate(currency)
             .map_err(|e| ServiceError::Config(format!("lane.cash_rounding: {e}")))?;
-        let loyalty = LoyaltyRule { points: config.lane.loyalty_points_per_unit, per: rust_decimal::Decimal::ONE };
+        let loyalty = LoyaltyRule {
+            points: config.lane.loyalty_points_per_unit,
+            per: rust_decimal::Decimal::ONE,
+        };
         Ok(Lane {
             store,
             config,
@@ -92,13 +95,18 @@ impl Lane {
     /// Logs a user in with their PIN (lockout after repeated failures).
     pub fn login(&mut self, name: &str, pin: &str) -> Result<UserRow, ServiceError> {
         let lockout = time::Duration::minutes(self.config.lane.lockout_minutes);
-        match self.store.login(name, pin, self.config.lane.max_pin_attempts, lockout)? {
+        match self
+            .store
+            .login(name, pin, self.config.lane.max_pin_attempts, lockout)?
+        {
             LoginOutcome::Ok(user) => {
                 tracing::info!(user = %user.name, "login");
                 self.user = Some(user.clone());
                 Ok(user)
             }
-            LoginOutcome::WrongPin { attempts_left } => Err(ServiceError::WrongPin { attempts_left }),
+            LoginOutcome::WrongPin { attempts_left } => {
+                Err(ServiceError::WrongPin { attempts_left })
+            }
             LoginOutcome::Locked { until } => Err(ServiceError::Locked { until }),
             LoginOutcome::UnknownUser => Err(ServiceError::UnknownUser),
         }
@@ -119,19 +127,23 @@ impl Lane {
     }
 
     /// Checks that `action` may go ahead: a logged-in manager approves it themself; a cashier
-    /// needs a manager's PIN. Returns the approving manager's id. Every approval given by PIN
-    /// is journaled.
-    pub fn authorize(&mut self, action: ManagerAction, manager_pin: Option<&str>) -> Result<i64, ServiceError> {
+    /// needs a manager's PIN. Returns the approving manager's id, which the action records in
+    /// its own journal entry (so a refused action leaves nothing behind).
+    pub fn authorize(
+        &mut self,
+        action: ManagerAction,
+        manager_pin: Option<&str>,
+    ) -> Result<i64, ServiceError> {
         let user = self.require_user()?.clone();
         if user.role == Role::Manager {
             return Ok(user.id);
         }
         let pin = manager_pin.ok_or(ServiceError::ApprovalRequired(action))?;
-        let manager = self.store.manager_by_pin(pin)?.ok_or(ServiceError::BadApproval)?;
-        self.store.journal_record(
-            "approval",
-            &serde_json::json!({"action": action, "manager_id": manager.id, "user_id": user.id}),
-        )?;
+        let manager = self
+            .store
+            .manager_by_pin(pin)?
+            .ok_or(ServiceError::BadApproval)?;
+        tracing::info!(action = %action, manager = %manager.name, "manager approval");
         Ok(manager.id)
     }
 
@@ -141,7 +153,13 @@ impl Lane {
     }
 
     /// Adds a user: managers only.
-    pub fn add_user(&mut self, name: &str, role: Role, pin: &str, manager_pin: Option<&str>) -> Result<i64, ServiceError> {
+    pub fn add_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        pin: &str,
+        manager_pin: Option<&str>,
+    ) -> Result<i64, ServiceError> {
         self.authorize(ManagerAction::UserAdmin, manager_pin)?;
         Ok(self.store.add_user(name, role, pin)?)
     }
@@ -149,14 +167,26 @@ impl Lane {
     /// Creates the first manager of an empty store (set-up only; refused once users exist).
     pub fn add_first_manager(&mut self, name: &str, pin: &str) -> Result<i64, ServiceError> {
         if !self.store.users()?.is_empty() {
-            return Err(crate::store::StoreError::Refused("users exist already; log in as a manager".into()).into());
+            return Err(crate::store::StoreError::Refused(
+                "users exist already; log in as a manager".into(),
+            )
+            .into());
         }
         Ok(self.store.add_user(name, Role::Manager, pin)?)
     }
 
     /// Adds a customer (any logged-in user).
-    pub fn add_customer(&mut self, id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> Result<(), ServiceError> {
+    pub fn add_customer(
+        &mut self,
+        id: &str,
+        name: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<(), ServiceError> {
         self.require_user()?;
         Ok(self.store.add_customer(id, name, email, phone)?)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -27,21 +27,31 @@ impl Lane {
         let approver = self.authorize(ManagerAction::Refund, manager_pin)?;
         let doc = self.find_receipt(receipt)?;
         if doc.kind != "sale" {
-            return Err(StoreError::Refused(format!("{receipt} is a {}, not a sale", doc.kind)).into());
+            return Err(
+                StoreError::Refused(format!("{receipt} is a {}, not a sale", doc.kind)).into(),
+            );
         }
-        let totals: Totals = serde_json::from_value(doc.detail.clone()).map_err(StoreError::from)?;
+        let totals: Totals =
+            serde_json::from_value(doc.detail.clone()).map_err(StoreError::from)?;
         let line_id = |no: i64| {
             usize::try_from(no - 1)
                 .ok()
                 .and_then(|i| totals.lines.get(i))
                 .map(|l| l.line)
-                .ok_or_else(|| ServiceError::Store(StoreError::NotFound(format!("line {no} of {receipt}"))))
+                .ok_or_else(|| {
+                    ServiceError::Store(StoreError::NotFound(format!("line {no} of {receipt}")))
+                })
         };
         let already = doc
             .lines
             .iter()
             .filter(|l| !l.refunded_quantity.is_zero())
-            .map(|l| Ok(AlreadyRefunded { line: line_id(l.line_no)?, quantity: l.refunded_quantity }))
+            .map(|l| {
+                Ok(AlreadyRefunded {
+                    line: line_id(l.line_no)?,
+                    quantity: l.refunded_quantity,
+                })
+            })
             .collect::<Result<Vec<_>, ServiceError>>()?;
         let requests = if lines.is_empty() {
             doc.lines
@@ -52,7 +62,12 @@ impl Lane {
         } else {
             lines
                 .iter()
-                .map(|(no, q)| Ok(RefundRequest { line: line_id(*no)?, quantity: *q }))
+                .map(|(no, q)| {
+                    Ok(RefundRequest {
+                        line: line_id(*no)?,
+                        quantity: *q,
+                    })
+                })
                 .collect::<Result<Vec<_>, ServiceError>>()?
         };
         let p = plan(&totals, &already, &requests)?;
@@ -60,12 +75,23 @@ impl Lane {
             .lines
             .iter()
             .map(|l| {
-                let no = totals.lines.iter().position(|t| t.line == l.line).map_or(0, |i| i as i64 + 1);
-                NewRefundLine { original_line_no: no, quantity: l.quantity, discount: Decimal::ZERO, tax: l.tax, total: l.total }
+                let no = totals
+                    .lines
+                    .iter()
+                    .position(|t| t.line == l.line)
+                    .map_or(0, |i| i as i64 + 1);
+                NewRefundLine {
+                    original_line_no: no,
+                    quantity: l.quantity,
+                    discount: Decimal::ZERO,
+                    tax: l.tax,
+                    total: l.total,
+                }
             })
             .collect();
         let points = if doc.customer_id.is_some() {
-            self.loyalty.points_reversed(doc.total, doc.refunded_total, p.total)
+            self.loyalty
+                .points_reversed(doc.total, doc.refunded_total, p.total)
         } else {
             0
         };
@@ -84,7 +110,11 @@ impl Lane {
     }
 
     /// Voids a completed sale (no refunds against it): needs a manager.
-    pub fn void_sale(&mut self, receipt: &str, manager_pin: Option<&str>) -> Result<CompletedDoc, ServiceError> {
+    pub fn void_sale(
+        &mut self,
+        receipt: &str,
+        manager_pin: Option<&str>,
+    ) -> Result<CompletedDoc, ServiceError> {
         let user = self.require_user()?.id;
         let approver = self.authorize(ManagerAction::VoidSale, manager_pin)?;
         Ok(self.store.void_sale(receipt, user, approver)?)

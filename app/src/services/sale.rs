@@ -40,15 +40,29 @@ pub struct Receipt {
 
 /// A catalog row as the domain's item.
 pub(crate) fn to_item(row: &ItemRow) -> Result<Item, ServiceError> {
-    let bad = |what: &'static str, v: &str| ServiceError::Store(StoreError::BadValue { what, value: v.to_string() });
+    let bad = |what: &'static str, v: &str| {
+        ServiceError::Store(StoreError::BadValue {
+            what,
+            value: v.to_string(),
+        })
+    };
     Ok(Item {
         sku: row.sku.clone(),
-        gtin: row.gtin.as_deref().map(str::parse).transpose().map_err(|_| bad("items.gtin", row.gtin.as_deref().unwrap_or("")))?,
+        gtin: row
+            .gtin
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(|_| bad("items.gtin", row.gtin.as_deref().unwrap_or("")))?,
         name: row.name.clone(),
         category: row.category.clone(),
         price: row.price,
-        tax_class: TaxClass::new(&row.tax_class).map_err(|_| bad("items.tax_class", &row.tax_class))?,
-        unit: row.unit.parse::<Unit>().map_err(|_| bad("items.unit", &row.unit))?,
+        tax_class: TaxClass::new(&row.tax_class)
+            .map_err(|_| bad("items.tax_class", &row.tax_class))?,
+        unit: row
+            .unit
+            .parse::<Unit>()
+            .map_err(|_| bad("items.unit", &row.unit))?,
         stock: row.stock,
         active: row.active,
     })
@@ -73,7 +87,10 @@ impl Lane {
         let target = scan.target(&self.embedded)?;
         let (key, row) = match &target {
             ScanTarget::Gtin(g) => (g.as_str().to_string(), self.store.item_by_gtin(g.as_str())?),
-            ScanTarget::Embedded(e) => (e.lookup.as_str().to_string(), self.store.item_by_gtin(e.lookup.as_str())?),
+            ScanTarget::Embedded(e) => (
+                e.lookup.as_str().to_string(),
+                self.store.item_by_gtin(e.lookup.as_str())?,
+            ),
             ScanTarget::Sku(s) => (s.clone(), self.store.item(s)?),
         };
         let row = row.ok_or_else(|| ServiceError::UnknownItem(format!("code {key}")))?;
@@ -89,9 +106,16 @@ impl Lane {
     }
 
     /// Adds an item picked from search or a category tile.
-    pub fn add_sku(&mut self, sku: &str, quantity: Option<Decimal>) -> Result<LineId, ServiceError> {
+    pub fn add_sku(
+        &mut self,
+        sku: &str,
+        quantity: Option<Decimal>,
+    ) -> Result<LineId, ServiceError> {
         self.require_user()?;
-        let row = self.store.item(sku)?.ok_or_else(|| ServiceError::UnknownItem(format!("SKU {sku}")))?;
+        let row = self
+            .store
+            .item(sku)?
+            .ok_or_else(|| ServiceError::UnknownItem(format!("SKU {sku}")))?;
         Ok(self.cart.add_item(&to_item(&row)?, quantity)?)
     }
 
@@ -124,7 +148,10 @@ impl Lane {
         let limit = self.config.lane.discount_limit_percent;
         if !next.pending_approvals(&self.tax, limit).is_empty() {
             let manager = self.authorize(action, manager_pin)?;
-            let name = self.store.user(manager)?.map_or_else(|| manager.to_string(), |u| u.name);
+            let name = self
+                .store
+                .user(manager)?
+                .map_or_else(|| manager.to_string(), |u| u.name);
             next.approve_all(&name);
         }
         self.cart = next;
@@ -132,24 +159,47 @@ impl Lane {
     }
 
     /// A line discount; over the configured limit it needs a manager.
-    pub fn line_discount(&mut self, line: LineId, discount: Discount, manager_pin: Option<&str>) -> Result<(), ServiceError> {
-        self.change_with_approval(ManagerAction::LargeDiscount, manager_pin, |c| c.set_line_discount(line, discount))
+    pub fn line_discount(
+        &mut self,
+        line: LineId,
+        discount: Discount,
+        manager_pin: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        self.change_with_approval(ManagerAction::LargeDiscount, manager_pin, |c| {
+            c.set_line_discount(line, discount)
+        })
     }
 
     /// A cart discount; over the configured limit it needs a manager.
-    pub fn cart_discount(&mut self, discount: Discount, manager_pin: Option<&str>) -> Result<(), ServiceError> {
-        self.change_with_approval(ManagerAction::LargeDiscount, manager_pin, |c| c.set_cart_discount(discount))
+    pub fn cart_discount(
+        &mut self,
+        discount: Discount,
+        manager_pin: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        self.change_with_approval(ManagerAction::LargeDiscount, manager_pin, |c| {
+            c.set_cart_discount(discount)
+        })
     }
 
     /// A price override: always needs a manager.
-    pub fn override_price(&mut self, line: LineId, price: Decimal, reason: &str, manager_pin: Option<&str>) -> Result<(), ServiceError> {
-        self.change_with_approval(ManagerAction::PriceOverride, manager_pin, |c| c.override_price(line, price, reason))
+    pub fn override_price(
+        &mut self,
+        line: LineId,
+        price: Decimal,
+        reason: &str,
+        manager_pin: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        self.change_with_approval(ManagerAction::PriceOverride, manager_pin, |c| {
+            c.override_price(line, price, reason)
+        })
     }
 
     /// Attaches a customer (loyalty card number) to the sale.
     pub fn set_customer(&mut self, id: Option<&str>) -> Result<(), ServiceError> {
         if let Some(id) = id {
-            self.store.customer(id)?.ok_or_else(|| StoreError::NotFound(format!("customer {id}")))?;
+            self.store
+                .customer(id)?
+                .ok_or_else(|| StoreError::NotFound(format!("customer {id}")))?;
         }
         self.cart.customer = id.map(str::to_string);
         Ok(())
@@ -160,7 +210,10 @@ impl Lane {
     pub fn cancel_cart(&mut self) -> Result<(), ServiceError> {
         let user = self.require_user()?.id;
         if !self.cart.is_empty() {
-            self.store.journal_record("cart_cancel", &serde_json::json!({"user_id": user, "lines": self.cart.lines().len()}))?;
+            self.store.journal_record(
+                "cart_cancel",
+                &serde_json::json!({"user_id": user, "lines": self.cart.lines().len()}),
+            )?;
         }
         self.cart = Cart::new(self.currency);
         self.tenders.clear();
@@ -174,7 +227,9 @@ impl Lane {
             return Err(CartError::Empty.into());
         }
         let json = self.cart.hold()?;
-        let id = self.store.put_hold(&self.config.lane.id, user, label, &json)?;
+        let id = self
+            .store
+            .put_hold(&self.config.lane.id, user, label, &json)?;
         self.cart = Cart::new(self.currency);
         self.tenders.clear();
         Ok(id)
@@ -191,7 +246,10 @@ impl Lane {
         if !self.cart.is_empty() {
             return Err(ServiceError::CartNotEmpty);
         }
-        let json = self.store.take_hold(id)?.ok_or(ServiceError::NoSuchHold(id))?;
+        let json = self
+            .store
+            .take_hold(id)?
+            .ok_or(ServiceError::NoSuchHold(id))?;
         self.cart = Cart::recall(&json)?;
         Ok(())
     }
@@ -209,20 +267,34 @@ impl Lane {
     }
 
     /// Adds a cash or other tender. Card tenders come through [`Lane::add_card_tender`].
-    pub fn add_tender(&mut self, kind: TenderKind, amount: Decimal) -> Result<Settlement, ServiceError> {
+    pub fn add_tender(
+        &mut self,
+        kind: TenderKind,
+        amount: Decimal,
+    ) -> Result<Settlement, ServiceError> {
         self.require_user()?;
         let payment = Payment::new(kind, amount, None, self.currency)?;
-        self.push_tender(Tender { payment, card: None })
+        self.push_tender(Tender {
+            payment,
+            card: None,
+        })
     }
 
     /// Adds an approved card payment (masked data only).
-    pub fn add_card_tender(&mut self, amount: Decimal, card: CardDetails) -> Result<Settlement, ServiceError> {
+    pub fn add_card_tender(
+        &mut self,
+        amount: Decimal,
+        card: CardDetails,
+    ) -> Result<Settlement, ServiceError> {
         self.require_user()?;
         if card.masked_pan.chars().filter(char::is_ascii_digit).count() > 10 {
             return Err(StoreError::Invalid("refusing an unmasked card number".into()).into());
         }
         let payment = Payment::card(amount, Some(card.auth_code.clone()), self.currency)?;
-        self.push_tender(Tender { payment, card: Some(card) })
+        self.push_tender(Tender {
+            payment,
+            card: Some(card),
+        })
     }
 
     fn push_tender(&mut self, tender: Tender) -> Result<Settlement, ServiceError> {
@@ -245,11 +317,18 @@ impl Lane {
     /// durable transaction. Needs an open shift, approvals in place and full payment.
     pub fn complete_sale(&mut self) -> Result<Receipt, ServiceError> {
         let user = self.require_user()?.clone();
-        let shift = self.store.open_shift_of(&self.config.lane.id)?.ok_or(ServiceError::NoOpenShift)?;
+        let shift = self
+            .store
+            .open_shift_of(&self.config.lane.id)?
+            .ok_or(ServiceError::NoOpenShift)?;
         if self.cart.is_empty() {
             return Err(CartError::Empty.into());
         }
-        if !self.cart.pending_approvals(&self.tax, self.config.lane.discount_limit_percent).is_empty() {
+        if !self
+            .cart
+            .pending_approvals(&self.tax, self.config.lane.discount_limit_percent)
+            .is_empty()
+        {
             return Err(ServiceError::ApprovalRequired(ManagerAction::LargeDiscount));
         }
         let totals = self.totals()?;
@@ -257,7 +336,11 @@ impl Lane {
         if !settlement.complete {
             return Err(ServiceError::NotPaid(settlement.remaining));
         }
-        let points = if self.cart.customer.is_some() { self.loyalty.points_for(totals.total) } else { 0 };
+        let points = if self.cart.customer.is_some() {
+            self.loyalty.points_for(totals.total)
+        } else {
+            0
+        };
         // Cash tenders pay the rounded cash due in order; what is left over is change.
         let mut cash_left = settlement.cash_due;
         let payments = self
@@ -302,7 +385,10 @@ impl Lane {
                 tax_class: l.tax_class.as_str().into(),
                 tax: l.tax,
                 total: l.total,
-                price_overridden: self.cart.line(l.line).is_ok_and(|c| c.price_override.is_some()),
+                price_overridden: self
+                    .cart
+                    .line(l.line)
+                    .is_ok_and(|c| c.price_override.is_some()),
             })
             .collect();
         let approved_by = self.cart_approver()?;
@@ -348,7 +434,18 @@ impl Lane {
                 .and_then(|o| o.approved_by.clone())
                 .or_else(|| l.discount.as_ref().and_then(|d| d.approved_by.clone()))
         });
-        let name = name.or_else(|| self.cart.cart_discount().and_then(|d| d.approved_by.clone()));
-        Ok(name.and_then(|n| self.store.users().ok()?.into_iter().find(|u| u.name == n).map(|u| u.id)))
+        let name = name.or_else(|| {
+            self.cart
+                .cart_discount()
+                .and_then(|d| d.approved_by.clone())
+        });
+        Ok(name.and_then(|n| {
+            self.store
+                .users()
+                .ok()?
+                .into_iter()
+                .find(|u| u.name == n)
+                .map(|u| u.id)
+        }))
     }
 }

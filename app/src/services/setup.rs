@@ -21,8 +21,16 @@ pub struct DemoUser {
 
 /// The demo accounts.
 pub const DEMO_USERS: [DemoUser; 2] = [
-    DemoUser { name: "manager", role: Role::Manager, pin: "9999" },
-    DemoUser { name: "cashier", role: Role::Cashier, pin: "1111" },
+    DemoUser {
+        name: "manager",
+        role: Role::Manager,
+        pin: "9999",
+    },
+    DemoUser {
+        name: "cashier",
+        role: Role::Cashier,
+        pin: "1111",
+    },
 ];
 
 /// The domain's tax table from the `[tax]` section: one rate per tax class.
@@ -39,15 +47,26 @@ pub fn tax_table(config: &Config) -> Result<TaxTable, ServiceError> {
         "document" => RoundingPlacement::PerDocument,
         other => return Err(bad(format!("tax.rounding {other:?}"))),
     };
-    let rounding: RoundingMode = serde_json::from_value(serde_json::Value::String(t.rounding_mode.clone()))
-        .map_err(|_| bad(format!("tax.rounding_mode {:?}", t.rounding_mode)))?;
+    let rounding: RoundingMode =
+        serde_json::from_value(serde_json::Value::String(t.rounding_mode.clone()))
+            .map_err(|_| bad(format!("tax.rounding_mode {:?}", t.rounding_mode)))?;
     let rates = t
         .rates
         .iter()
         .map(|(class, percent)| TaxRate::new(class, &format!("{class} {percent}%"), *percent))
         .collect();
-    let classes = t.rates.keys().map(|c| (c.clone(), vec![c.clone()])).collect();
-    let table = TaxTable { mode, placement, rounding, rates, classes };
+    let classes = t
+        .rates
+        .keys()
+        .map(|c| (c.clone(), vec![c.clone()]))
+        .collect();
+    let table = TaxTable {
+        mode,
+        placement,
+        rounding,
+        rates,
+        classes,
+    };
     table.validate().map_err(|e| bad(format!("tax: {e}")))?;
     Ok(table)
 }
@@ -55,7 +74,11 @@ pub fn tax_table(config: &Config) -> Result<TaxTable, ServiceError> {
 impl Lane {
     /// `pos init`: writes the default `pos.toml` if there is none, creates the database and,
     /// with `demo`, loads the demo catalog and the demo users (only into an empty store).
-    pub fn init(data_dir: &Path, config: Config, demo: bool) -> Result<(Lane, Option<ImportReport>), ServiceError> {
+    pub fn init(
+        data_dir: &Path,
+        config: Config,
+        demo: bool,
+    ) -> Result<(Lane, Option<ImportReport>), ServiceError> {
         std::fs::create_dir_all(data_dir).map_err(crate::store::StoreError::from)?;
         let cfg_path = data_dir.join(CONFIG_FILE);
         if !cfg_path.exists() {
@@ -64,6 +87,16 @@ impl Lane {
         let mut lane = Lane::open(data_dir, config)?;
         let report = if demo { lane.seed_demo()? } else { None };
         Ok((lane, report))
+    }
+
+    /// What `pos` with no arguments does before showing the UI: opens the lane, and on the
+    /// very first start (no database yet) writes the default config and seeds the demo data.
+    pub fn open_or_seed(data_dir: &Path, config: Config) -> Result<Lane, ServiceError> {
+        let first_start = !data_dir.join(crate::store::DB_FILE).exists();
+        if first_start {
+            tracing::info!(dir = %data_dir.display(), "first start: seeding the demo catalog");
+        }
+        Ok(Lane::init(data_dir, config, first_start)?.0)
     }
 
     /// Loads the demo catalog and users into an empty store (first start); a store that
@@ -82,6 +115,7 @@ pub(crate) fn seed_demo_store(store: &mut Store) -> Result<Option<ImportReport>,
     if !store.is_catalog_empty()? {
         return Ok(None);
     }
-    let report = store.import_catalog(&mut DEMO_CATALOG.as_bytes(), ImportMode::AllOrNothing, None)?;
+    let report =
+        store.import_catalog(&mut DEMO_CATALOG.as_bytes(), ImportMode::AllOrNothing, None)?;
     Ok(Some(report))
 }

@@ -32,13 +32,25 @@ impl Lane {
     /// Opens the drawer without a sale: needs a manager.
     pub fn no_sale(&mut self, reason: &str, manager_pin: Option<&str>) -> Result<(), ServiceError> {
         let approver = self.authorize(ManagerAction::NoSaleDrawer, manager_pin)?;
-        self.cash_movement(CashMovementKind::NoSale, Decimal::ZERO, reason, Some(approver))
+        self.cash_movement(
+            CashMovementKind::NoSale,
+            Decimal::ZERO,
+            reason,
+            Some(approver),
+        )
     }
 
-    fn cash_movement(&mut self, kind: CashMovementKind, amount: Decimal, reason: &str, approver: Option<i64>) -> Result<(), ServiceError> {
+    fn cash_movement(
+        &mut self,
+        kind: CashMovementKind,
+        amount: Decimal,
+        reason: &str,
+        approver: Option<i64>,
+    ) -> Result<(), ServiceError> {
         let user = self.require_user()?.id;
         let shift = self.require_shift()?;
-        self.store.cash_movement(shift.id, kind, amount, reason, user, approver)?;
+        self.store
+            .cash_movement(shift.id, kind, amount, reason, user, approver)?;
         Ok(())
     }
 

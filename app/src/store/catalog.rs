@@ -65,7 +65,10 @@ impl ItemRow {
             return bad(format!("item {}: negative price {}", self.sku, self.price));
         }
         if !matches!(self.unit.as_str(), "each" | "kg") {
-            return bad(format!("item {}: unit {:?} is not each or kg", self.sku, self.unit));
+            return bad(format!(
+                "item {}: unit {:?} is not each or kg",
+                self.sku, self.unit
+            ));
         }
         if self.tax_class.trim().is_empty() {
             return bad(format!("item {}: empty tax class", self.sku));
@@ -84,14 +87,15 @@ pub(crate) fn insert_item(
     item: &ItemRow,
     now: &str,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO items (sku, gtin, name, category, price, tax_class, unit, stock, active, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (sku) DO UPDATE SET gtin = excluded.gtin, name = excluded.name,
            category = excluded.category, price = excluded.price, tax_class = excluded.tax_class,
            unit = excluded.unit, stock = excluded.stock, active = excluded.active,
            updated_at = excluded.updated_at",
-        params![
+    )?
+    .execute(params![
             item.sku,
             item.gtin,
             item.name,
@@ -102,8 +106,7 @@ pub(crate) fn insert_item(
             canonical(item.stock),
             item.active as i64,
             now
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -118,20 +121,28 @@ pub(crate) fn move_stock(
     note: Option<&str>,
 ) -> Result<Decimal, StoreError> {
     let stock: Option<String> = tx
-        .query_row("SELECT stock FROM items WHERE sku = ?1", [sku], |r| r.get(0))
+        .query_row("SELECT stock FROM items WHERE sku = ?1", [sku], |r| {
+            r.get(0)
+        })
         .optional()?;
     let stock = stock.ok_or_else(|| StoreError::NotFound(format!("item {sku}")))?;
     let new = parse_dec(&stock, "items.stock")? + delta;
     let now = now_rfc3339();
-    tx.execute(
-        "UPDATE items SET stock = ?1, updated_at = ?2 WHERE sku = ?3",
-        params![canonical(new), now, sku],
-    )?;
-    tx.execute(
+    tx.prepare_cached("UPDATE items SET stock = ?1, updated_at = ?2 WHERE sku = ?3")?
+        .execute(params![canonical(new), now, sku])?;
+    tx.prepare_cached(
         "INSERT INTO stock_movements (sku, delta, reason, sale_id, user_id, note, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![sku, canonical(delta), reason, sale_id, user_id, note, now],
-    )?;
+    )?
+    .execute(params![
+        sku,
+        canonical(delta),
+        reason,
+        sale_id,
+        user_id,
+        note,
+        now
+    ])?;
     Ok(new)
 }
 
@@ -141,7 +152,13 @@ fn push_hits(hits: &mut Vec<SearchHit>, rows: Vec<HitRow>, limit: usize) -> Resu
     for (sku, gtin, name, price, unit) in rows {
         if hits.len() < limit && !hits.iter().any(|h| h.sku == sku) {
             let price = parse_dec(&price, "items.price")?;
-            hits.push(SearchHit { sku, gtin, name, price, unit });
+            hits.push(SearchHit {
+                sku,
+                gtin,
+                name,
+                price,
+                unit,
+            });
         }
     }
     Ok(())
@@ -240,7 +257,9 @@ impl Store {
 
     /// Number of items.
     pub fn item_count(&self) -> Result<i64, StoreError> {
-        Ok(self.conn.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))?)
     }
 
     /// Every category with its number of active items, for category tiles.
@@ -253,7 +272,11 @@ impl Store {
     }
 
     /// Active items of one category, by name.
-    pub fn items_in_category(&self, category: &str, limit: usize) -> Result<Vec<ItemRow>, StoreError> {
+    pub fn items_in_category(
+        &self,
+        category: &str,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>, StoreError> {
         let sql = format!(
             "SELECT {ITEM_COLUMNS} FROM items WHERE category = ?1 AND active = 1 ORDER BY name LIMIT ?2"
         );

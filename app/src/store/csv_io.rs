@@ -11,8 +11,17 @@ use std::io::{Read, Write};
 use std::str::FromStr;
 
 /// The columns of a catalog file, in export order.
-pub const COLUMNS: [&str; 9] =
-    ["sku", "gtin", "name", "category", "price", "tax_class", "unit", "stock", "active"];
+pub const COLUMNS: [&str; 9] = [
+    "sku",
+    "gtin",
+    "name",
+    "category",
+    "price",
+    "tax_class",
+    "unit",
+    "stock",
+    "active",
+];
 
 /// What to do with a bad line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +48,9 @@ pub struct ImportReport {
 
 fn field<'a>(rec: &'a csv::ByteRecord, idx: usize, name: &str) -> Result<&'a str, String> {
     let bytes = rec.get(idx).unwrap_or_default();
-    std::str::from_utf8(bytes).map(str::trim).map_err(|_| format!("column {name} is not valid UTF-8"))
+    std::str::from_utf8(bytes)
+        .map(str::trim)
+        .map_err(|_| format!("column {name} is not valid UTF-8"))
 }
 
 fn parse_line(rec: &csv::ByteRecord, cols: &[usize; 9]) -> Result<ItemRow, String> {
@@ -79,13 +90,21 @@ fn parse_line(rec: &csv::ByteRecord, cols: &[usize; 9]) -> Result<ItemRow, Strin
 fn header_positions(header: &csv::ByteRecord) -> Result<[usize; 9], StoreError> {
     let names: Vec<String> = header
         .iter()
-        .map(|b| std::str::from_utf8(b).map(|s| s.trim().trim_start_matches('\u{feff}').to_string()))
+        .map(|b| {
+            std::str::from_utf8(b).map(|s| s.trim().trim_start_matches('\u{feff}').to_string())
+        })
         .collect::<Result<_, _>>()
         .map_err(|_| StoreError::Invalid("line 1: header is not valid UTF-8".into()))?;
-    let unknown: Vec<&str> =
-        names.iter().map(String::as_str).filter(|n| !COLUMNS.contains(n)).collect();
-    let missing: Vec<&str> =
-        COLUMNS.iter().copied().filter(|c| !names.iter().any(|n| n == c)).collect();
+    let unknown: Vec<&str> = names
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !COLUMNS.contains(n))
+        .collect();
+    let missing: Vec<&str> = COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !names.iter().any(|n| n == c))
+        .collect();
     if !unknown.is_empty() || !missing.is_empty() || names.len() != COLUMNS.len() {
         return Err(StoreError::Invalid(format!(
             "line 1: wrong columns (missing: [{}], unknown: [{}]); expected {}",
@@ -109,8 +128,14 @@ impl Store {
         mode: ImportMode,
         user_id: Option<i64>,
     ) -> Result<ImportReport, StoreError> {
-        let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(input);
-        let header = reader.byte_headers().map_err(|e| StoreError::Csv(e.to_string()))?.clone();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(input);
+        let header = reader
+            .byte_headers()
+            .map_err(|e| StoreError::Csv(e.to_string()))?
+            .clone();
         let cols = header_positions(&header)?;
         let mut report = ImportReport::default();
         let mut good: Vec<ItemRow> = Vec::new();
@@ -123,23 +148,34 @@ impl Store {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    report.skipped.push(SkippedLine { line, reason: e.to_string() });
+                    report.skipped.push(SkippedLine {
+                        line,
+                        reason: e.to_string(),
+                    });
                     continue;
                 }
             }
             let line = rec.position().map_or(line, |p| p.line());
             let checked = parse_line(&rec, &cols).and_then(|item| {
                 if let Some(first) = seen_sku.get(&item.sku) {
-                    return Err(format!("duplicate SKU {} (first on line {first})", item.sku));
+                    return Err(format!(
+                        "duplicate SKU {} (first on line {first})",
+                        item.sku
+                    ));
                 }
                 if let Some(g) = &item.gtin {
                     if let Some(first) = seen_gtin.get(g) {
                         return Err(format!("duplicate barcode {g} (first on line {first})"));
                     }
-                    if let Ok(Some(other)) = self.item_by_gtin(g) {
-                        if other.sku != item.sku {
-                            return Err(format!("duplicate barcode {g}: already used by SKU {}", other.sku));
+                    match self.item_by_gtin(g) {
+                        Err(e) => return Err(e.to_string()),
+                        Ok(Some(other)) if other.sku != item.sku => {
+                            return Err(format!(
+                                "duplicate barcode {g}: already used by SKU {}",
+                                other.sku
+                            ));
                         }
+                        Ok(_) => {}
                     }
                 }
                 Ok(item)
@@ -158,7 +194,11 @@ impl Store {
         if mode == ImportMode::AllOrNothing && !report.skipped.is_empty() {
             let first = &report.skipped[0];
             let more = report.skipped.len() - 1;
-            let tail = if more > 0 { format!(" (and {more} more bad lines)") } else { String::new() };
+            let tail = if more > 0 {
+                format!(" (and {more} more bad lines)")
+            } else {
+                String::new()
+            };
             return Err(StoreError::Invalid(format!(
                 "line {}: {}{tail}; nothing imported",
                 first.line, first.reason

@@ -5,6 +5,16 @@ use super::{Store, StoreError, journal};
 use rusqlite::{OptionalExtension, params};
 use rust_decimal::Decimal;
 
+type CustomerTuple = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    String,
+    i64,
+);
+
 /// A customer as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CustomerRow {
@@ -19,9 +29,17 @@ pub struct CustomerRow {
 
 impl Store {
     /// Adds a customer; the id is the loyalty card number or any unique key.
-    pub fn add_customer(&mut self, id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> Result<(), StoreError> {
+    pub fn add_customer(
+        &mut self,
+        id: &str,
+        name: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<(), StoreError> {
         if id.trim().is_empty() || name.trim().is_empty() {
-            return Err(StoreError::Invalid("a customer needs an id and a name".into()));
+            return Err(StoreError::Invalid(
+                "a customer needs an id and a name".into(),
+            ));
         }
         if self.customer(id)?.is_some() {
             return Err(StoreError::Refused(format!("customer {id} already exists")));
@@ -39,7 +57,7 @@ impl Store {
 
     /// One customer.
     pub fn customer(&self, id: &str) -> Result<Option<CustomerRow>, StoreError> {
-        let row: Option<(String, String, Option<String>, Option<String>, i64, String, i64)> = self
+        let row: Option<CustomerTuple> = self
             .conn
             .query_row(
                 "SELECT id, name, email, phone, points, total_spent, visits FROM customers WHERE id = ?1",
@@ -48,7 +66,15 @@ impl Store {
             )
             .optional()?;
         row.map(|(id, name, email, phone, points, spent, visits)| {
-            Ok(CustomerRow { id, name, email, phone, points, total_spent: parse_dec(&spent, "customers.total_spent")?, visits })
+            Ok(CustomerRow {
+                id,
+                name,
+                email,
+                phone,
+                points,
+                total_spent: parse_dec(&spent, "customers.total_spent")?,
+                visits,
+            })
         })
         .transpose()
     }

@@ -13,7 +13,11 @@ pub enum StoreError {
     Corrupt { path: String },
     /// The file was written by a newer program with migrations we do not know.
     #[error("{path}: schema version {found} is newer than this program knows ({known})")]
-    TooNew { path: String, found: i64, known: i64 },
+    TooNew {
+        path: String,
+        found: i64,
+        known: i64,
+    },
     /// A value read back from the database does not parse (hand-edited or damaged row).
     #[error("bad stored value in {what}: {value:?}")]
     BadValue { what: &'static str, value: String },
@@ -41,9 +45,9 @@ impl StoreError {
     pub(crate) fn from_sqlite_at(e: rusqlite::Error, path: &Path) -> Self {
         use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
         match e.sqlite_error_code() {
-            Some(NotADatabase | DatabaseCorrupt) => {
-                StoreError::Corrupt { path: path.display().to_string() }
-            }
+            Some(NotADatabase | DatabaseCorrupt) => StoreError::Corrupt {
+                path: path.display().to_string(),
+            },
             _ => StoreError::Sqlite(e),
         }
     }

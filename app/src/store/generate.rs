@@ -10,12 +10,40 @@ use rand::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 
 const BRANDS: &[&str] = &[
-    "Alpine", "Bella", "Golden Field", "Nordic", "Sunny", "Harvest", "Meadow", "Blue Bay",
-    "Riverside", "Oak & Stone", "Fresh Farm", "Casa", "Highland", "Green Leaf", "Urban",
+    "Alpine",
+    "Bella",
+    "Golden Field",
+    "Nordic",
+    "Sunny",
+    "Harvest",
+    "Meadow",
+    "Blue Bay",
+    "Riverside",
+    "Oak & Stone",
+    "Fresh Farm",
+    "Casa",
+    "Highland",
+    "Green Leaf",
+    "Urban",
 ];
 const ADJECTIVES: &[&str] = &[
-    "Organic", "Classic", "Crunchy", "Smoked", "Light", "Extra Virgin", "Whole", "Spicy",
-    "Wholegrain", "Sweet", "Salted", "Dark", "Creamy", "Fresh", "Roasted", "Mild", "Premium",
+    "Organic",
+    "Classic",
+    "Crunchy",
+    "Smoked",
+    "Light",
+    "Extra Virgin",
+    "Whole",
+    "Spicy",
+    "Wholegrain",
+    "Sweet",
+    "Salted",
+    "Dark",
+    "Creamy",
+    "Fresh",
+    "Roasted",
+    "Mild",
+    "Premium",
 ];
 const PRODUCTS: &[(&str, &str, &str, &str)] = &[
     // (product, category, tax class, unit)
@@ -43,16 +71,35 @@ const PRODUCTS: &[(&str, &str, &str, &str)] = &[
     ("Toothpaste", "Personal Care", "standard", "each"),
     ("Newspaper", "Press", "zero", "each"),
 ];
-const SIZES: &[&str] = &["250g", "500g", "1kg", "330ml", "1L", "1.5L", "6-pack", "200g", "750ml", "100g"];
+const SIZES: &[&str] = &[
+    "250g", "500g", "1kg", "330ml", "1L", "1.5L", "6-pack", "200g", "750ml", "100g",
+];
 
 impl Store {
     /// Inserts `count` synthetic products (SKUs `G00000001`...) after any generated earlier.
     /// Deterministic for a given `seed`. Returns the number inserted.
     pub fn generate_catalog(&mut self, count: u64, seed: u64) -> Result<u64, StoreError> {
         let mut rng = StdRng::seed_from_u64(seed);
+        // A big page cache keeps the random-order name index in memory until the commit.
+        let cache: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+        self.conn.pragma_update(None, "cache_size", -262_144)?;
+        let result = self.generate_in_tx(&mut rng, count, seed);
+        self.conn.pragma_update(None, "cache_size", cache)?;
+        result
+    }
+
+    fn generate_in_tx(
+        &mut self,
+        rng: &mut StdRng,
+        count: u64,
+        seed: u64,
+    ) -> Result<u64, StoreError> {
         let tx = self.conn.transaction()?;
-        let start: i64 =
-            tx.query_row("SELECT count(*) FROM items WHERE sku GLOB 'G[0-9]*'", [], |r| r.get(0))?;
+        let start: i64 = tx.query_row(
+            "SELECT count(*) FROM items WHERE sku GLOB 'G[0-9]*'",
+            [],
+            |r| r.get(0),
+        )?;
         let now = now_rfc3339();
         tx.execute_batch("DROP TRIGGER items_fts_insert")?;
         {
@@ -68,7 +115,11 @@ impl Store {
                     BRANDS[rng.gen_range(0..BRANDS.len())],
                     ADJECTIVES[rng.gen_range(0..ADJECTIVES.len())],
                     product,
-                    if unit == "kg" { "loose" } else { SIZES[rng.gen_range(0..SIZES.len())] },
+                    if unit == "kg" {
+                        "loose"
+                    } else {
+                        SIZES[rng.gen_range(0..SIZES.len())]
+                    },
                 );
                 let price = Decimal::new(rng.gen_range(29..5000), 2);
                 let stock = Decimal::from(rng.gen_range(0..500));
@@ -91,7 +142,11 @@ impl Store {
                INSERT INTO items_fts (rowid, name) VALUES (new.rowid, new.name);
              END;",
         )?;
-        journal::append(&tx, "catalog_generate", &serde_json::json!({ "count": count, "seed": seed }))?;
+        journal::append(
+            &tx,
+            "catalog_generate",
+            &serde_json::json!({ "count": count, "seed": seed }),
+        )?;
         tx.commit()?;
         Ok(count)
     }

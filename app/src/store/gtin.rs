@@ -13,7 +13,8 @@ pub fn normalise_gtin(code: &str) -> Result<String, GtinError> {
 
 /// An EAN-13 from a 12-digit body.
 pub(crate) fn ean13(body: u64) -> Result<String, GtinError> {
-    Gtin::ean13_with_check(&format!("{:012}", body % 1_000_000_000_000)).map(|g| g.as_str().to_string())
+    Gtin::ean13_with_check(&format!("{:012}", body % 1_000_000_000_000))
+        .map(|g| g.as_str().to_string())
 }
 
 #[cfg(test)]

@@ -58,25 +58,35 @@ pub(crate) fn append(
     content: &serde_json::Value,
 ) -> Result<i64, StoreError> {
     let last: Option<(i64, String)> = tx
-        .query_row("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let (seq, prev) = match last {
         Some((s, h)) => {
-            let prev = hex::decode(&h)
-                .map_err(|_| StoreError::BadValue { what: "journal.hash", value: h.clone() })?;
+            let prev = hex::decode(&h).map_err(|_| StoreError::BadValue {
+                what: "journal.hash",
+                value: h.clone(),
+            })?;
             (s + 1, prev)
         }
         None => (1, GENESIS.to_vec()),
     };
     let at = now_rfc3339();
     let text = serde_json::to_string(content)?;
-    let hash = entry_hash(&prev, seq.to_string().as_bytes(), at.as_bytes(), kind.as_bytes(), text.as_bytes());
-    tx.execute(
+    let hash = entry_hash(
+        &prev,
+        seq.to_string().as_bytes(),
+        at.as_bytes(),
+        kind.as_bytes(),
+        text.as_bytes(),
+    );
+    tx.prepare_cached(
         "INSERT INTO journal (seq, at, kind, content, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![seq, at, kind, text, hex::encode(&prev), hex::encode(hash)],
-    )?;
+    )?
+    .execute(params![seq, at, kind, text, hex::encode(&prev), hex::encode(hash)])?;
     Ok(seq)
 }
 
@@ -105,12 +115,22 @@ impl Store {
                 ValueRef::Integer(i) => i,
                 _ => expected_seq,
             };
-            let broken = |reason: String| Ok(Err(JournalBroken { seq: expected_seq.min(seq), reason }));
+            let broken = |reason: String| {
+                Ok(Err(JournalBroken {
+                    seq: expected_seq.min(seq),
+                    reason,
+                }))
+            };
             if seq != expected_seq {
-                return broken(format!("expected entry {expected_seq}, found {seq} (missing or renumbered)"));
+                return broken(format!(
+                    "expected entry {expected_seq}, found {seq} (missing or renumbered)"
+                ));
             }
-            let (at, kind, content) =
-                (raw(row.get_ref(1)?), raw(row.get_ref(2)?), raw(row.get_ref(3)?));
+            let (at, kind, content) = (
+                raw(row.get_ref(1)?),
+                raw(row.get_ref(2)?),
+                raw(row.get_ref(3)?),
+            );
             let stored_prev = raw(row.get_ref(4)?);
             let stored_hash = raw(row.get_ref(5)?);
             if stored_prev != hex::encode(&prev).into_bytes() {
@@ -123,7 +143,10 @@ impl Store {
             prev = hash.to_vec();
             expected_seq += 1;
         }
-        Ok(Ok(VerifyReport { entries: expected_seq - 1, head_hash: hex::encode(prev) }))
+        Ok(Ok(VerifyReport {
+            entries: expected_seq - 1,
+            head_hash: hex::encode(prev),
+        }))
     }
 
     /// Writes every entry as JSON Lines.
@@ -151,7 +174,11 @@ impl Store {
     }
 
     /// Appends a stand-alone entry (login, no-sale, approval ...) in its own transaction.
-    pub fn journal_record(&mut self, kind: &str, content: &serde_json::Value) -> Result<i64, StoreError> {
+    pub fn journal_record(
+        &mut self,
+        kind: &str,
+        content: &serde_json::Value,
+    ) -> Result<i64, StoreError> {
         let tx = self.conn.transaction()?;
         let seq = append(&tx, kind, content)?;
         tx.commit()?;

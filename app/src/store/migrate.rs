@@ -48,7 +48,10 @@ pub(crate) fn check_ownership(path: &Path) -> Result<(), StoreError> {
     if app_id == APPLICATION_ID || (app_id == 0 && tables == 0) {
         Ok(())
     } else {
-        Err(StoreError::Foreign { path: shown(), found: app_id })
+        Err(StoreError::Foreign {
+            path: shown(),
+            found: app_id,
+        })
     }
 }
 
@@ -60,7 +63,9 @@ pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     )?;
     let known = MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0);
     let newest: Option<i64> =
-        conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))?;
+        conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })?;
     if let Some(found) = newest.filter(|v| *v > known) {
         let path = conn.path().unwrap_or("").to_string();
         return Err(StoreError::TooNew { path, found, known });
@@ -70,9 +75,11 @@ pub(crate) fn apply(conn: &mut Connection) -> Result<(), StoreError> {
     for m in ordered {
         let tx = conn.transaction()?;
         let done: Option<i64> = tx
-            .query_row("SELECT version FROM schema_migrations WHERE version = ?1", [m.version], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT version FROM schema_migrations WHERE version = ?1",
+                [m.version],
+                |r| r.get(0),
+            )
             .optional()?;
         if done.is_some() {
             continue;

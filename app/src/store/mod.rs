@@ -4,12 +4,12 @@
 //! transaction by the functions of this module; the services above never write SQL.
 
 mod catalog;
-mod customers;
 mod csv_io;
+mod customers;
 mod error;
 mod generate;
-mod holds;
 mod gtin;
+mod holds;
 pub mod journal;
 mod migrate;
 pub mod outbox;
@@ -20,8 +20,8 @@ mod users;
 mod values;
 
 pub use catalog::{ItemRow, SearchHit};
-pub use customers::CustomerRow;
 pub use csv_io::{ImportMode, ImportReport, SkippedLine};
+pub use customers::CustomerRow;
 pub use error::StoreError;
 pub use gtin::{GtinError, normalise_gtin};
 pub use journal::{JournalBroken, JournalEntry, VerifyReport};
@@ -68,7 +68,10 @@ impl Store {
             .map_err(|e| StoreError::from_sqlite_at(e, path))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut store = Store { conn, path: path.to_path_buf() };
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+        };
         migrate::apply(&mut store.conn)?;
         Ok(store)
     }
@@ -85,7 +88,9 @@ impl Store {
 
     /// Whether the catalog has no items at all (first start).
     pub fn is_catalog_empty(&self) -> Result<bool, StoreError> {
-        let n: i64 = self.conn.query_row("SELECT count(*) FROM items", [], |r| r.get(0))?;
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))?;
         Ok(n == 0)
     }
 }

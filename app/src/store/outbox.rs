@@ -24,11 +24,16 @@ pub(crate) fn enqueue_with_id(
     payload: &serde_json::Value,
 ) -> Result<(), StoreError> {
     let now = now_rfc3339();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO outbox (event_id, kind, payload, created_at, next_attempt_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![event_id, kind, serde_json::to_string(payload)?, now],
-    )?;
+    )?
+    .execute(params![
+        event_id,
+        kind,
+        serde_json::to_string(payload)?,
+        now
+    ])?;
     Ok(())
 }
 

@@ -38,15 +38,30 @@ pub struct SalesRow {
     pub tax_total: Decimal,
 }
 
-pub(crate) fn shift_totals(conn: &rusqlite::Connection, shift_id: i64) -> Result<ShiftTotals, StoreError> {
-    let float: String =
-        conn.query_row("SELECT opening_float FROM shifts WHERE id = ?1", [shift_id], |r| r.get(0))
-            .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound(format!("shift {shift_id}")),
-                e => e.into(),
-            })?;
-    let mut t = ShiftTotals { shift_id, opening_float: parse_dec(&float, "shifts.opening_float")?, ..Default::default() };
-    let mut stmt = conn.prepare_cached("SELECT id, kind, status, total, tax_total FROM sales WHERE shift_id = ?1")?;
+pub(crate) fn shift_totals(
+    conn: &rusqlite::Connection,
+    shift_id: i64,
+) -> Result<ShiftTotals, StoreError> {
+    let float: String = conn
+        .query_row(
+            "SELECT opening_float FROM shifts WHERE id = ?1",
+            [shift_id],
+            |r| r.get(0),
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => {
+                StoreError::NotFound(format!("shift {shift_id}"))
+            }
+            e => e.into(),
+        })?;
+    let mut t = ShiftTotals {
+        shift_id,
+        opening_float: parse_dec(&float, "shifts.opening_float")?,
+        ..Default::default()
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, kind, status, total, tax_total FROM sales WHERE shift_id = ?1",
+    )?;
     let mut rows = stmt.query([shift_id])?;
     let mut counted_ids = Vec::new();
     while let Some(r) = rows.next()? {
@@ -77,7 +92,8 @@ pub(crate) fn shift_totals(conn: &rusqlite::Connection, shift_id: i64) -> Result
             *t.tenders.entry(kind).or_default() += amount;
         }
     }
-    let mut stmt = conn.prepare_cached("SELECT kind, amount FROM cash_movements WHERE shift_id = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT kind, amount FROM cash_movements WHERE shift_id = ?1")?;
     let mut rows = stmt.query([shift_id])?;
     while let Some(r) = rows.next()? {
         let kind: String = r.get(0)?;
@@ -120,15 +136,23 @@ impl Store {
 impl Store {
     /// The newest Z report number.
     pub fn latest_z_no(&self) -> Result<Option<i64>, StoreError> {
-        Ok(self.conn.query_row("SELECT max(no) FROM z_reports", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("SELECT max(no) FROM z_reports", [], |r| r.get(0))?)
     }
 
     /// Up to `n` random items' barcodes and names (for benchmarks).
     pub fn sample_items(&self, n: usize) -> Result<(Vec<String>, Vec<String>), StoreError> {
         use rand::Rng;
-        let max: i64 = self.conn.query_row("SELECT coalesce(max(rowid), 0) FROM items", [], |r| r.get(0))?;
+        let max: i64 =
+            self.conn
+                .query_row("SELECT coalesce(max(rowid), 0) FROM items", [], |r| {
+                    r.get(0)
+                })?;
         let mut rng = rand::thread_rng();
-        let mut stmt = self.conn.prepare("SELECT gtin, name FROM items WHERE rowid = ?1 AND gtin IS NOT NULL")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT gtin, name FROM items WHERE rowid = ?1 AND gtin IS NOT NULL")?;
         let (mut codes, mut names) = (Vec::new(), Vec::new());
         let mut tries = 0;
         while codes.len() < n && max > 0 && tries < n * 4 {

@@ -48,7 +48,10 @@ impl std::fmt::Debug for NewPayment {
             .field("kind", &self.kind)
             .field("amount", &self.amount)
             .field("tendered", &self.tendered)
-            .field("masked_pan", &self.masked_pan.as_deref().map(mask_for_debug))
+            .field(
+                "masked_pan",
+                &self.masked_pan.as_deref().map(mask_for_debug),
+            )
             .field("card_brand", &self.card_brand)
             .field("auth_code", &self.auth_code)
             .finish()
@@ -77,12 +80,17 @@ impl NewPayment {
 
     fn check(&self) -> Result<(), StoreError> {
         if !matches!(self.kind.as_str(), "cash" | "card" | "other") {
-            return Err(StoreError::Invalid(format!("unknown tender kind {:?}", self.kind)));
+            return Err(StoreError::Invalid(format!(
+                "unknown tender kind {:?}",
+                self.kind
+            )));
         }
         if let Some(p) = &self.masked_pan {
             // First 6 / last 4 at most: never more than 10 digits.
             if p.chars().filter(char::is_ascii_digit).count() > 10 {
-                return Err(StoreError::Invalid("refusing to store an unmasked card number".into()));
+                return Err(StoreError::Invalid(
+                    "refusing to store an unmasked card number".into(),
+                ));
             }
         }
         Ok(())
@@ -199,12 +207,16 @@ pub struct SaleDoc {
 }
 
 fn next_receipt(tx: &Transaction<'_>, lane: &str) -> Result<String, StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO counters (name, value) VALUES ('receipt', 1)
          ON CONFLICT (name) DO UPDATE SET value = value + 1",
+    )?
+    .execute([])?;
+    let n: i64 = tx.query_row(
+        "SELECT value FROM counters WHERE name = 'receipt'",
         [],
+        |r| r.get(0),
     )?;
-    let n: i64 = tx.query_row("SELECT value FROM counters WHERE name = 'receipt'", [], |r| r.get(0))?;
     Ok(format!("{lane}-{n:06}"))
 }
 
@@ -218,12 +230,13 @@ fn insert_doc(
     event_id: &str,
     now: &str,
 ) -> Result<i64, StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO sales (receipt_no, kind, status, original_sale_id, lane_id, shift_id, cashier_id,
            approved_by, customer_id, currency, subtotal, discount_total, tax_total, total,
            cash_rounding, change_given, taxes, event_id, created_at, loyalty_points, detail)
          VALUES (?1, ?2, 'completed', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-        params![
+    )?
+    .execute(params![
             receipt,
             kind,
             original,
@@ -244,15 +257,15 @@ fn insert_doc(
             now,
             s.loyalty_points,
             serde_json::to_string(&s.detail)?
-        ],
-    )?;
+        ])?;
     let id = tx.last_insert_rowid();
     for (i, p) in s.payments.iter().enumerate() {
         p.check()?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO payments (sale_id, seq, kind, amount, tendered, masked_pan, card_brand, auth_code, reference)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
+        )?
+        .execute(params![
                 id,
                 i as i64 + 1,
                 p.kind,
@@ -262,8 +275,7 @@ fn insert_doc(
                 p.card_brand,
                 p.auth_code,
                 p.reference
-            ],
-        )?;
+            ])?;
     }
     Ok(id)
 }
@@ -276,15 +288,19 @@ fn update_customer(
     visits: i64,
 ) -> Result<(), StoreError> {
     let current: Option<String> = tx
-        .query_row("SELECT total_spent FROM customers WHERE id = ?1", [id], |r| r.get(0))
+        .query_row(
+            "SELECT total_spent FROM customers WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
         .optional()?;
     let current = current.ok_or_else(|| StoreError::NotFound(format!("customer {id}")))?;
     let total = parse_dec(&current, "customers.total_spent")? + spent;
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE customers SET total_spent = ?1, points = max(0, points + ?2), visits = visits + ?3,
            updated_at = ?4 WHERE id = ?5",
-        params![canonical(total), points, visits, now_rfc3339(), id],
-    )?;
+    )?
+    .execute(params![canonical(total), points, visits, now_rfc3339(), id])?;
     Ok(())
 }
 
@@ -305,17 +321,20 @@ impl Store {
                 sale.total + sale.cash_rounding
             )));
         }
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let now = now_rfc3339();
         let receipt = next_receipt(&tx, &sale.lane_id)?;
         let event_id = uuid::Uuid::new_v4().to_string();
         let id = insert_doc(&tx, &receipt, "sale", None, sale, &event_id, &now)?;
         for (i, l) in sale.lines.iter().enumerate() {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO sale_lines (sale_id, line_no, sku, name, quantity, unit, unit_price, discount,
                    tax_class, tax, total, price_overridden)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
+            )?
+            .execute(params![
                     id,
                     i as i64 + 1,
                     l.sku,
@@ -328,9 +347,16 @@ impl Store {
                     canonical(l.tax),
                     canonical(l.total),
                     l.price_overridden as i64
-                ],
+                ])?;
+            move_stock(
+                &tx,
+                &l.sku,
+                -l.quantity,
+                "sale",
+                Some(id),
+                Some(sale.cashier_id),
+                None,
             )?;
-            move_stock(&tx, &l.sku, -l.quantity, "sale", Some(id), Some(sale.cashier_id), None)?;
         }
         if let Some(c) = &sale.customer_id {
             update_customer(&tx, c, sale.total, sale.loyalty_points, 1)?;
@@ -350,15 +376,23 @@ impl Store {
         let payload = serde_json::json!({ "receipt_no": receipt, "created_at": now, "sale": sale });
         outbox::enqueue_with_id(&tx, &event_id, "sale", &payload)?;
         tx.commit()?;
-        Ok(CompletedDoc { id, receipt_no: receipt, event_id })
+        Ok(CompletedDoc {
+            id,
+            receipt_no: receipt,
+            event_id,
+        })
     }
 
     /// Records a refund against an original sale, refusing more than what remains refundable.
     pub fn record_refund(&mut self, refund: &NewRefund) -> Result<CompletedDoc, StoreError> {
         if refund.lines.is_empty() {
-            return Err(StoreError::Invalid("a refund needs at least one line".into()));
+            return Err(StoreError::Invalid(
+                "a refund needs at least one line".into(),
+            ));
         }
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let original = doc_by_receipt(&tx, &refund.original_receipt)?
             .ok_or_else(|| StoreError::NotFound(format!("receipt {}", refund.original_receipt)))?;
         if original.kind != "sale" || original.status != "completed" {
@@ -373,7 +407,12 @@ impl Store {
                 .lines
                 .iter()
                 .find(|l| l.line_no == rl.original_line_no)
-                .ok_or_else(|| StoreError::NotFound(format!("line {} of {}", rl.original_line_no, original.receipt_no)))?;
+                .ok_or_else(|| {
+                    StoreError::NotFound(format!(
+                        "line {} of {}",
+                        rl.original_line_no, original.receipt_no
+                    ))
+                })?;
             let left = ol.quantity - ol.refunded_quantity;
             if rl.quantity <= Decimal::ZERO || rl.quantity > left {
                 return Err(StoreError::Refused(format!(
@@ -386,7 +425,9 @@ impl Store {
         let total = sum(refund.lines.iter().map(|l| &l.total));
         let paid = sum(refund.payments.iter().map(|p| &p.amount));
         if paid != total {
-            return Err(StoreError::Invalid(format!("refund tenders {paid} do not match the refund {total}")));
+            return Err(StoreError::Invalid(format!(
+                "refund tenders {paid} do not match the refund {total}"
+            )));
         }
         let tax = sum(refund.lines.iter().map(|l| &l.tax));
         let discount = sum(refund.lines.iter().map(|l| &l.discount));
@@ -410,19 +451,32 @@ impl Store {
             payments: refund
                 .payments
                 .iter()
-                .map(|p| NewPayment { amount: -p.amount, tendered: -p.tendered, ..p.clone() })
+                .map(|p| NewPayment {
+                    amount: -p.amount,
+                    tendered: -p.tendered,
+                    ..p.clone()
+                })
                 .collect(),
         };
         let now = now_rfc3339();
         let receipt = next_receipt(&tx, &refund.lane_id)?;
         let event_id = uuid::Uuid::new_v4().to_string();
-        let id = insert_doc(&tx, &receipt, "refund", Some(original.id), &doc, &event_id, &now)?;
+        let id = insert_doc(
+            &tx,
+            &receipt,
+            "refund",
+            Some(original.id),
+            &doc,
+            &event_id,
+            &now,
+        )?;
         for (i, (ol, rl)) in lines.iter().enumerate() {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO sale_lines (sale_id, line_no, sku, name, quantity, unit, unit_price, discount,
                    tax_class, tax, total, original_line_no)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
+            )?
+            .execute(params![
                     id,
                     i as i64 + 1,
                     ol.sku,
@@ -435,9 +489,16 @@ impl Store {
                     canonical(-rl.tax),
                     canonical(-rl.total),
                     ol.line_no
-                ],
+                ])?;
+            move_stock(
+                &tx,
+                &ol.sku,
+                rl.quantity,
+                "refund",
+                Some(id),
+                Some(refund.cashier_id),
+                None,
             )?;
-            move_stock(&tx, &ol.sku, rl.quantity, "refund", Some(id), Some(refund.cashier_id), None)?;
         }
         if let Some(c) = &original.customer_id {
             update_customer(&tx, c, -total, -refund.loyalty_points, 0)?;
@@ -452,29 +513,55 @@ impl Store {
             })).collect::<Vec<_>>(),
         });
         journal::append(&tx, "refund", &summary)?;
-        let payload = serde_json::json!({ "receipt_no": receipt, "created_at": now, "refund": refund });
+        let payload =
+            serde_json::json!({ "receipt_no": receipt, "created_at": now, "refund": refund });
         outbox::enqueue_with_id(&tx, &event_id, "refund", &payload)?;
         tx.commit()?;
-        Ok(CompletedDoc { id, receipt_no: receipt, event_id })
+        Ok(CompletedDoc {
+            id,
+            receipt_no: receipt,
+            event_id,
+        })
     }
 
     /// Voids a completed sale that has no refunds: stock goes back, the customer is reversed.
-    pub fn void_sale(&mut self, receipt: &str, user_id: i64, approved_by: i64) -> Result<CompletedDoc, StoreError> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let doc = doc_by_receipt(&tx, receipt)?.ok_or_else(|| StoreError::NotFound(format!("receipt {receipt}")))?;
+    pub fn void_sale(
+        &mut self,
+        receipt: &str,
+        user_id: i64,
+        approved_by: i64,
+    ) -> Result<CompletedDoc, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let doc = doc_by_receipt(&tx, receipt)?
+            .ok_or_else(|| StoreError::NotFound(format!("receipt {receipt}")))?;
         if doc.kind != "sale" || doc.status != "completed" {
-            return Err(StoreError::Refused(format!("receipt {receipt} is a {} ({}) and cannot be voided", doc.kind, doc.status)));
+            return Err(StoreError::Refused(format!(
+                "receipt {receipt} is a {} ({}) and cannot be voided",
+                doc.kind, doc.status
+            )));
         }
         if doc.lines.iter().any(|l| !l.refunded_quantity.is_zero()) {
-            return Err(StoreError::Refused(format!("receipt {receipt} has refunds and cannot be voided")));
+            return Err(StoreError::Refused(format!(
+                "receipt {receipt} has refunds and cannot be voided"
+            )));
         }
         let now = now_rfc3339();
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE sales SET status = 'voided', voided_at = ?1, voided_by = ?2 WHERE id = ?3",
-            params![now, approved_by, doc.id],
-        )?;
+        )?
+        .execute(params![now, approved_by, doc.id])?;
         for l in &doc.lines {
-            move_stock(&tx, &l.sku, l.quantity, "void", Some(doc.id), Some(user_id), None)?;
+            move_stock(
+                &tx,
+                &l.sku,
+                l.quantity,
+                "void",
+                Some(doc.id),
+                Some(user_id),
+                None,
+            )?;
         }
         if let Some(c) = &doc.customer_id {
             update_customer(&tx, c, -doc.total, -doc.loyalty_points, -1)?;
@@ -486,7 +573,11 @@ impl Store {
         journal::append(&tx, "void", &content)?;
         let event_id = outbox::enqueue(&tx, "void", &content)?;
         tx.commit()?;
-        Ok(CompletedDoc { id: doc.id, receipt_no: receipt.to_string(), event_id })
+        Ok(CompletedDoc {
+            id: doc.id,
+            receipt_no: receipt.to_string(),
+            event_id,
+        })
     }
 
     /// A sale or refund by receipt number, with lines, payments and refunded quantities.
@@ -495,7 +586,10 @@ impl Store {
     }
 }
 
-pub(crate) fn doc_by_receipt(conn: &rusqlite::Connection, receipt: &str) -> Result<Option<SaleDoc>, StoreError> {
+pub(crate) fn doc_by_receipt(
+    conn: &rusqlite::Connection,
+    receipt: &str,
+) -> Result<Option<SaleDoc>, StoreError> {
     let head = conn
         .query_row(
             "SELECT s.id, s.receipt_no, s.kind, s.status, o.receipt_no, s.lane_id, s.shift_id, s.cashier_id,
@@ -514,7 +608,13 @@ pub(crate) fn doc_by_receipt(conn: &rusqlite::Connection, receipt: &str) -> Resu
             },
         )
         .optional()?;
-    let Some(((id, receipt_no, kind, status), (original_receipt, lane_id, shift_id, cashier_id), c, e)) = head else {
+    let Some((
+        (id, receipt_no, kind, status),
+        (original_receipt, lane_id, shift_id, cashier_id),
+        c,
+        e,
+    )) = head
+    else {
         return Ok(None);
     };
     let (customer_id, currency, subtotal, discount_total, tax_total, total) = c;
@@ -528,7 +628,9 @@ pub(crate) fn doc_by_receipt(conn: &rusqlite::Connection, receipt: &str) -> Resu
         )?;
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
-            let d = |i: usize, w: &'static str| -> Result<Decimal, StoreError> { parse_dec(&r.get::<_, String>(i)?, w) };
+            let d = |i: usize, w: &'static str| -> Result<Decimal, StoreError> {
+                parse_dec(&r.get::<_, String>(i)?, w)
+            };
             lines.push(SaleLineDoc {
                 line_no: r.get(0)?,
                 sku: r.get(1)?,
@@ -562,7 +664,9 @@ pub(crate) fn doc_by_receipt(conn: &rusqlite::Connection, receipt: &str) -> Resu
     }
     let mut refunded_total = Decimal::ZERO;
     if kind == "sale" {
-        let mut stmt = conn.prepare_cached("SELECT total FROM sales WHERE original_sale_id = ?1 AND kind = 'refund'")?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT total FROM sales WHERE original_sale_id = ?1 AND kind = 'refund'",
+        )?;
         let mut rows = stmt.query([id])?;
         while let Some(r) = rows.next()? {
             refunded_total -= parse_dec(&r.get::<_, String>(0)?, "sales.total")?;

@@ -77,12 +77,19 @@ impl Store {
     }
 
     /// Opens a shift with a cash float; refused while another is open on this lane.
-    pub fn open_shift(&mut self, lane: &str, user_id: i64, float: Decimal) -> Result<ShiftRow, StoreError> {
+    pub fn open_shift(
+        &mut self,
+        lane: &str,
+        user_id: i64,
+        float: Decimal,
+    ) -> Result<ShiftRow, StoreError> {
         if float < Decimal::ZERO {
             return Err(StoreError::Invalid(format!("negative float {float}")));
         }
         if self.open_shift_of(lane)?.is_some() {
-            return Err(StoreError::Refused(format!("lane {lane} already has an open shift")));
+            return Err(StoreError::Refused(format!(
+                "lane {lane} already has an open shift"
+            )));
         }
         let tx = self.conn.transaction()?;
         let now = now_rfc3339();
@@ -97,7 +104,14 @@ impl Store {
             &serde_json::json!({"shift_id": id, "lane_id": lane, "user_id": user_id, "float": canonical(float)}),
         )?;
         tx.commit()?;
-        Ok(ShiftRow { id, lane_id: lane.into(), opened_by: user_id, opened_at: now, opening_float: float, closed_at: None })
+        Ok(ShiftRow {
+            id,
+            lane_id: lane.into(),
+            opened_by: user_id,
+            opened_at: now,
+            opening_float: float,
+            closed_at: None,
+        })
     }
 
     /// Records cash put in or taken out (with a reason), or a no-sale drawer opening.
@@ -111,7 +125,9 @@ impl Store {
         approved_by: Option<i64>,
     ) -> Result<i64, StoreError> {
         if amount < Decimal::ZERO {
-            return Err(StoreError::Invalid(format!("negative amount {amount}; use cash-in or cash-out")));
+            return Err(StoreError::Invalid(format!(
+                "negative amount {amount}; use cash-in or cash-out"
+            )));
         }
         if kind != CashMovementKind::NoSale && reason.trim().is_empty() {
             return Err(StoreError::Invalid("a cash movement needs a reason".into()));
@@ -120,7 +136,15 @@ impl Store {
         tx.execute(
             "INSERT INTO cash_movements (shift_id, kind, amount, reason, user_id, approved_by, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![shift_id, kind.as_str(), canonical(amount), reason, user_id, approved_by, now_rfc3339()],
+            params![
+                shift_id,
+                kind.as_str(),
+                canonical(amount),
+                reason,
+                user_id,
+                approved_by,
+                now_rfc3339()
+            ],
         )?;
         let id = tx.last_insert_rowid();
         journal::append(
@@ -148,13 +172,23 @@ impl Store {
         if counted.iter().any(|(d, _)| *d <= Decimal::ZERO) {
             return Err(StoreError::Invalid("denominations must be positive".into()));
         }
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let closed: Option<Option<String>> = tx
-            .query_row("SELECT closed_at FROM shifts WHERE id = ?1", [shift_id], |r| r.get(0))
+            .query_row(
+                "SELECT closed_at FROM shifts WHERE id = ?1",
+                [shift_id],
+                |r| r.get(0),
+            )
             .optional()?;
         match closed {
             None => return Err(StoreError::NotFound(format!("shift {shift_id}"))),
-            Some(Some(_)) => return Err(StoreError::Refused(format!("shift {shift_id} is already closed"))),
+            Some(Some(_)) => {
+                return Err(StoreError::Refused(format!(
+                    "shift {shift_id} is already closed"
+                )));
+            }
             Some(None) => {}
         }
         let totals = shift_totals(&tx, shift_id)?;
@@ -173,7 +207,9 @@ impl Store {
                 shift_id
             ],
         )?;
-        let no: i64 = tx.query_row("SELECT coalesce(max(no), 0) + 1 FROM z_reports", [], |r| r.get(0))?;
+        let no: i64 = tx.query_row("SELECT coalesce(max(no), 0) + 1 FROM z_reports", [], |r| {
+            r.get(0)
+        })?;
         let difference = counted_cash - totals.expected_cash;
         let z = ZReport {
             no,
@@ -199,7 +235,9 @@ impl Store {
     pub fn z_report(&self, no: i64) -> Result<Option<serde_json::Value>, StoreError> {
         let s: Option<String> = self
             .conn
-            .query_row("SELECT content FROM z_reports WHERE no = ?1", [no], |r| r.get(0))
+            .query_row("SELECT content FROM z_reports WHERE no = ?1", [no], |r| {
+                r.get(0)
+            })
             .optional()?;
         Ok(s.map(|s| serde_json::from_str(&s)).transpose()?)
     }

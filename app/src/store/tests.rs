@@ -24,7 +24,12 @@ fn item(sku: &str, gtin: &str, price: rust_decimal::Decimal) -> ItemRow {
     }
 }
 
-fn sale_of(sku: &str, qty: rust_decimal::Decimal, price: rust_decimal::Decimal, cashier: i64) -> NewSale {
+fn sale_of(
+    sku: &str,
+    qty: rust_decimal::Decimal,
+    price: rust_decimal::Decimal,
+    cashier: i64,
+) -> NewSale {
     let total = qty * price;
     NewSale {
         lane_id: "L01".into(),
@@ -68,9 +73,15 @@ fn reopening_keeps_data_and_schema() {
     }
     let s = Store::open(&path).unwrap();
     assert_eq!(s.users().unwrap().len(), 1);
-    let mode: String = s.connection().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = s
+        .connection()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
-    let sync: i64 = s.connection().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+    let sync: i64 = s
+        .connection()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(sync, 2, "synchronous=FULL");
 }
 
@@ -80,16 +91,23 @@ fn foreign_and_corrupt_files_are_refused_untouched() {
     let foreign = dir.path().join("other.sqlite");
     {
         let c = rusqlite::Connection::open(&foreign).unwrap();
-        c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+        c.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
     }
     let before = std::fs::read(&foreign).unwrap();
-    assert!(matches!(Store::open(&foreign), Err(StoreError::Foreign { .. })));
+    assert!(matches!(
+        Store::open(&foreign),
+        Err(StoreError::Foreign { .. })
+    ));
     assert_eq!(std::fs::read(&foreign).unwrap(), before);
 
     let junk = dir.path().join("junk.sqlite");
     std::fs::write(&junk, b"this is not a database at all, just text").unwrap();
     let before = std::fs::read(&junk).unwrap();
-    assert!(matches!(Store::open(&junk), Err(StoreError::Corrupt { .. })));
+    assert!(matches!(
+        Store::open(&junk),
+        Err(StoreError::Corrupt { .. })
+    ));
     assert_eq!(std::fs::read(&junk).unwrap(), before);
 }
 
@@ -98,14 +116,21 @@ fn sale_writes_everything_once_and_refund_reverses_stock() {
     let (_d, mut s) = store();
     let cashier = s.add_user("bob", Role::Cashier, "1111").unwrap();
     let manager = s.add_user("meg", Role::Manager, "9999").unwrap();
-    s.upsert_item(item("A", "4006381333931", dec!(2.50)), manager).unwrap();
-    let done = s.record_sale(&sale_of("A", dec!(3), dec!(2.50), cashier)).unwrap();
+    s.upsert_item(item("A", "4006381333931", dec!(2.50)), manager)
+        .unwrap();
+    let done = s
+        .record_sale(&sale_of("A", dec!(3), dec!(2.50), cashier))
+        .unwrap();
     assert_eq!(s.item("A").unwrap().unwrap().stock, dec!(7));
     let doc = s.sale_doc(&done.receipt_no).unwrap().unwrap();
     assert_eq!(doc.total, dec!(7.50));
     let outbox: i64 = s
         .connection()
-        .query_row("SELECT count(*) FROM outbox WHERE event_id = ?1", [&done.event_id], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM outbox WHERE event_id = ?1",
+            [&done.event_id],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(outbox, 1);
 
@@ -115,7 +140,13 @@ fn sale_writes_everything_once_and_refund_reverses_stock() {
         shift_id: None,
         cashier_id: cashier,
         approved_by: manager,
-        lines: vec![NewRefundLine { original_line_no: 1, quantity: dec!(2), discount: dec!(0), tax: dec!(0), total: dec!(5) }],
+        lines: vec![NewRefundLine {
+            original_line_no: 1,
+            quantity: dec!(2),
+            discount: dec!(0),
+            tax: dec!(0),
+            total: dec!(5),
+        }],
         taxes: serde_json::json!([]),
         payments: vec![NewPayment::cash(dec!(5), dec!(5))],
         loyalty_points: 0,
@@ -133,13 +164,17 @@ fn sale_writes_everything_once_and_refund_reverses_stock() {
 fn unmasked_pan_is_refused_and_nothing_is_written() {
     let (_d, mut s) = store();
     let cashier = s.add_user("bob", Role::Cashier, "1111").unwrap();
-    s.upsert_item(item("A", "4006381333931", dec!(1)), cashier).unwrap();
+    s.upsert_item(item("A", "4006381333931", dec!(1)), cashier)
+        .unwrap();
     let mut sale = sale_of("A", dec!(1), dec!(1), cashier);
     sale.payments[0].kind = "card".into();
     // Visa test PAN from EMVCo test card sets.
     sale.payments[0].masked_pan = Some("4761739001010010".into());
     assert!(matches!(s.record_sale(&sale), Err(StoreError::Invalid(_))));
-    let n: i64 = s.connection().query_row("SELECT count(*) FROM sales", [], |r| r.get(0)).unwrap();
+    let n: i64 = s
+        .connection()
+        .query_row("SELECT count(*) FROM sales", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 0);
     assert_eq!(s.item("A").unwrap().unwrap().stock, dec!(10));
 }
@@ -155,7 +190,10 @@ fn search_finds_prefix_then_substring() {
     s.upsert_item(a, u).unwrap();
     s.upsert_item(b, u).unwrap();
     let hits = s.search_items("milk", 20).unwrap();
-    assert_eq!(hits.iter().map(|h| h.sku.as_str()).collect::<Vec<_>>(), ["A", "B"]);
+    assert_eq!(
+        hits.iter().map(|h| h.sku.as_str()).collect::<Vec<_>>(),
+        ["A", "B"]
+    );
     assert_eq!(s.search_items("at m", 20).unwrap().len(), 1);
     assert_eq!(s.search_items("mi", 20).unwrap().len(), 1);
     assert_eq!(s.item_by_gtin("0000096385074").unwrap().unwrap().sku, "B");
@@ -166,9 +204,21 @@ fn lockout_after_repeated_failures() {
     let (_d, mut s) = store();
     s.add_user("bob", Role::Cashier, "1111").unwrap();
     let lock = time::Duration::minutes(5);
-    assert!(matches!(s.login("bob", "2222", 3, lock).unwrap(), LoginOutcome::WrongPin { attempts_left: 2 }));
-    assert!(matches!(s.login("bob", "2222", 3, lock).unwrap(), LoginOutcome::WrongPin { attempts_left: 1 }));
-    assert!(matches!(s.login("bob", "2222", 3, lock).unwrap(), LoginOutcome::Locked { .. }));
+    assert!(matches!(
+        s.login("bob", "2222", 3, lock).unwrap(),
+        LoginOutcome::WrongPin { attempts_left: 2 }
+    ));
+    assert!(matches!(
+        s.login("bob", "2222", 3, lock).unwrap(),
+        LoginOutcome::WrongPin { attempts_left: 1 }
+    ));
+    assert!(matches!(
+        s.login("bob", "2222", 3, lock).unwrap(),
+        LoginOutcome::Locked { .. }
+    ));
     // Even the right PIN is refused while locked.
-    assert!(matches!(s.login("bob", "1111", 3, lock).unwrap(), LoginOutcome::Locked { .. }));
+    assert!(matches!(
+        s.login("bob", "1111", 3, lock).unwrap(),
+        LoginOutcome::Locked { .. }
+    ));
 }

@@ -3,8 +3,8 @@
 
 use super::values::{format_time, now_rfc3339, parse_time};
 use super::{Store, StoreError, journal};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rusqlite::{OptionalExtension, params};
 use time::{Duration, OffsetDateTime};
 
@@ -62,7 +62,11 @@ fn hash_pin(pin: &str) -> Result<String, StoreError> {
 
 fn pin_matches(pin: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(pin.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -96,7 +100,11 @@ impl Store {
             params![name, role.as_str(), hash, now_rfc3339()],
         )?;
         let id = tx.last_insert_rowid();
-        journal::append(&tx, "user_add", &serde_json::json!({"user_id": id, "name": name, "role": role}))?;
+        journal::append(
+            &tx,
+            "user_add",
+            &serde_json::json!({"user_id": id, "name": name, "role": role}),
+        )?;
         tx.commit()?;
         Ok(id)
     }
@@ -104,8 +112,9 @@ impl Store {
     /// Every user.
     pub fn users(&self) -> Result<Vec<UserRow>, StoreError> {
         let now = OffsetDateTime::now_utc();
-        let mut stmt =
-            self.conn.prepare("SELECT id, name, role, active, locked_until FROM users ORDER BY id")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, role, active, locked_until FROM users ORDER BY id")?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
@@ -118,8 +127,10 @@ impl Store {
             out.push(UserRow {
                 id: r.get(0)?,
                 name: r.get(1)?,
-                role: Role::parse(&role)
-                    .ok_or(StoreError::BadValue { what: "users.role", value: role })?,
+                role: Role::parse(&role).ok_or(StoreError::BadValue {
+                    what: "users.role",
+                    value: role,
+                })?,
                 active: r.get::<_, i64>(3)? != 0,
                 locked,
             });
@@ -156,18 +167,27 @@ impl Store {
             return Ok(LoginOutcome::UnknownUser);
         }
         let now = OffsetDateTime::now_utc();
-        if let Some(until) = locked_until {
-            if parse_time(&until, "users.locked_until")? > now {
-                return Ok(LoginOutcome::Locked { until });
-            }
+        if let Some(until) = locked_until
+            && parse_time(&until, "users.locked_until")? > now
+        {
+            return Ok(LoginOutcome::Locked { until });
         }
-        let role = Role::parse(&role).ok_or(StoreError::BadValue { what: "users.role", value: role })?;
+        let role = Role::parse(&role).ok_or(StoreError::BadValue {
+            what: "users.role",
+            value: role,
+        })?;
         if pin_matches(pin, &hash) {
             self.conn.execute(
                 "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?1",
                 [id],
             )?;
-            return Ok(LoginOutcome::Ok(UserRow { id, name: name.to_string(), role, active: true, locked: false }));
+            return Ok(LoginOutcome::Ok(UserRow {
+                id,
+                name: name.to_string(),
+                role,
+                active: true,
+                locked: false,
+            }));
         }
         let failed = failed + 1;
         let tx = self.conn.transaction()?;
@@ -177,14 +197,23 @@ impl Store {
                 "UPDATE users SET failed_attempts = 0, locked_until = ?1 WHERE id = ?2",
                 params![until, id],
             )?;
-            journal::append(&tx, "user_locked", &serde_json::json!({"user_id": id, "until": until}))?;
+            journal::append(
+                &tx,
+                "user_locked",
+                &serde_json::json!({"user_id": id, "until": until}),
+            )?;
             tx.commit()?;
             return Ok(LoginOutcome::Locked { until });
         }
-        tx.execute("UPDATE users SET failed_attempts = ?1 WHERE id = ?2", params![failed, id])?;
+        tx.execute(
+            "UPDATE users SET failed_attempts = ?1 WHERE id = ?2",
+            params![failed, id],
+        )?;
         tx.commit()?;
         let left = i64::from(max_attempts) - failed;
-        Ok(LoginOutcome::WrongPin { attempts_left: u32::try_from(left).unwrap_or(0) })
+        Ok(LoginOutcome::WrongPin {
+            attempts_left: u32::try_from(left).unwrap_or(0),
+        })
     }
 
     /// Finds the active, unlocked manager whose PIN this is (manager approval).
@@ -195,18 +224,29 @@ impl Store {
         )?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?))
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let now = OffsetDateTime::now_utc();
         for (id, name, hash, locked_until) in rows {
-            if let Some(t) = locked_until {
-                if parse_time(&t, "users.locked_until")? > now {
-                    continue;
-                }
+            if let Some(t) = locked_until
+                && parse_time(&t, "users.locked_until")? > now
+            {
+                continue;
             }
             if pin_matches(pin, &hash) {
-                return Ok(Some(UserRow { id, name, role: Role::Manager, active: true, locked: false }));
+                return Ok(Some(UserRow {
+                    id,
+                    name,
+                    role: Role::Manager,
+                    active: true,
+                    locked: false,
+                }));
             }
         }
         Ok(None)
