@@ -3,10 +3,10 @@
 use super::backoff::Backoff;
 use super::pusher::PushPolicy;
 use super::worker::WorkerSettings;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SyncConfig {
     /// `http://HOST:PORT` of HQ; empty turns sync off.

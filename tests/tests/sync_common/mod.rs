@@ -87,9 +87,8 @@ impl HqProcess {
             let listener = loop {
                 match tokio::net::TcpListener::bind(addr).await {
                     Ok(l) => break l,
-                    Err(e) if tries < 100 => {
+                    Err(_) if tries < 100 => {
                         tries += 1;
-                        let _ = e;
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     }
                     Err(e) => panic!("cannot bind HQ to {addr}: {e}"),
