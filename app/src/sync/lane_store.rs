@@ -18,6 +18,8 @@ pub enum LaneStoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("outbox row seq {seq} is corrupt: {why}")]
     CorruptRow { seq: i64, why: String },
+    #[error("sync_tax_rates {class}: percent {text:?} is not a decimal")]
+    CorruptTaxRate { class: String, text: String },
     #[error("pull refused: {0}")]
     InvalidPull(#[from] super::protocol::ProtocolError),
     #[error("clock: {0}")]
@@ -233,6 +235,24 @@ fn apply_change(
         }
     }
     Ok(())
+}
+
+/// Tax rates HQ published (class -> percent), to lay over `[tax] rates` of `pos.toml`.
+pub fn hq_tax_rates(
+    conn: &Connection,
+) -> Result<std::collections::BTreeMap<String, rust_decimal::Decimal>, LaneStoreError> {
+    let mut stmt = conn.prepare_cached("SELECT tax_class, percent FROM sync_tax_rates")?;
+    let mut rows = stmt.query([])?;
+    let mut rates = std::collections::BTreeMap::new();
+    while let Some(row) = rows.next()? {
+        let class: String = row.get(0)?;
+        let text: String = row.get(1)?;
+        let Ok(percent) = text.parse() else {
+            return Err(LaneStoreError::CorruptTaxRate { class, text });
+        };
+        rates.insert(class, percent);
+    }
+    Ok(rates)
 }
 
 pub fn status(conn: &Connection) -> Result<SyncStatus, LaneStoreError> {

@@ -158,6 +158,8 @@ fn a_pull_applies_items_prices_taxes_and_users_and_advances_the_version() {
         .query_row("SELECT percent FROM sync_tax_rates", [], |r| r.get(0))
         .unwrap();
     assert_eq!(percent, "20", "canonical decimal");
+    let rates = hq_tax_rates(&conn).unwrap();
+    assert_eq!(rates.get("std"), Some(&Decimal::new(20, 0)));
     let role: String = conn
         .query_row("SELECT role FROM users WHERE name = 'ann'", [], |r| {
             r.get(0)
