@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 /// `pos hq --listen ADDR --database URL` serves; the subcommands administer HQ's database.
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub struct HqArgs {
     /// HQ's database: postgres://USER@HOST:PORT/DB or sqlite://PATH.
     #[arg(long, env = "POS_HQ_DATABASE", global = true)]
@@ -23,6 +23,17 @@ pub struct HqArgs {
     pub listen: Option<SocketAddr>,
     #[command(subcommand)]
     pub action: Option<HqAction>,
+}
+
+impl std::fmt::Debug for HqArgs {
+    // The database URL may carry a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HqArgs")
+            .field("database", &self.database.as_ref().map(|_| "<set>"))
+            .field("listen", &self.listen)
+            .field("action", &self.action)
+            .finish()
+    }
 }
 
 #[derive(Debug, clap::Subcommand)]
