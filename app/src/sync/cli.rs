@@ -328,6 +328,67 @@ mod tests {
     use super::*;
     use crate::sync::hq::server;
 
+    /// The shape the lead wires into `pos`: `pos hq ...` and `pos sync ...`.
+    #[derive(Debug, clap::Parser)]
+    struct Pos {
+        #[command(subcommand)]
+        command: PosCommand,
+    }
+
+    #[derive(Debug, clap::Subcommand)]
+    enum PosCommand {
+        Hq(HqArgs),
+        #[command(subcommand)]
+        Sync(SyncCmd),
+    }
+
+    #[test]
+    fn the_commands_parse_as_documented() {
+        use clap::{CommandFactory, Parser};
+        Pos::command().debug_assert();
+        let serve = Pos::try_parse_from([
+            "pos",
+            "hq",
+            "--listen",
+            "127.0.0.1:8080",
+            "--database",
+            "postgres://hq@db/hq",
+        ])
+        .unwrap();
+        let PosCommand::Hq(args) = serve.command else {
+            panic!()
+        };
+        assert!(args.listen.is_some() && args.action.is_none());
+        let add = [
+            "pos",
+            "hq",
+            "add-lane",
+            "lane-1",
+            "--store",
+            "s1",
+            "--database",
+            "sqlite://x",
+        ];
+        let PosCommand::Hq(args) = Pos::try_parse_from(add).unwrap().command else {
+            panic!()
+        };
+        assert!(matches!(args.action, Some(HqAction::AddLane { .. })));
+        assert_eq!(args.database.as_deref(), Some("sqlite://x"));
+        let sales = [
+            "pos",
+            "hq",
+            "sales",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-12-01",
+        ];
+        assert!(Pos::try_parse_from(sales).is_ok());
+        assert!(Pos::try_parse_from(["pos", "hq", "set-price", "A1", "abc"]).is_err());
+        assert!(Pos::try_parse_from(["pos", "sync", "now"]).is_ok());
+        assert!(Pos::try_parse_from(["pos", "sync", "status"]).is_ok());
+    }
+
     fn hq_args(url: &str, action: HqAction) -> HqArgs {
         HqArgs {
             database: Some(url.to_owned()),
