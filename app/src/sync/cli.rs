@@ -337,7 +337,8 @@ mod tests {
 
     #[derive(Debug, clap::Subcommand)]
     enum PosCommand {
-        Hq(HqArgs),
+        // Boxed: HqArgs is large next to the other commands (clippy::large_enum_variant).
+        Hq(Box<HqArgs>),
         #[command(subcommand)]
         Sync(SyncCmd),
     }
