@@ -2,8 +2,10 @@
 //! application services; neither touches SQL or a driver directly.
 
 pub mod acquirer;
+pub mod card_emv;
 pub mod cli;
 pub mod config;
+pub mod devices;
 pub mod domain;
 pub mod payment;
 pub mod printing;

@@ -11,6 +11,7 @@
 
 pub mod device;
 pub mod emv;
+pub mod hexutil;
 pub mod iso7816;
 pub mod receipt;
 pub mod tlv;

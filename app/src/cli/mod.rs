@@ -4,6 +4,7 @@
 
 mod admin;
 mod catalog;
+mod hardware;
 mod report;
 mod sale;
 
@@ -32,6 +33,9 @@ pub struct Cli {
     /// That user's PIN.
     #[arg(long, global = true, env = "POS_PIN", hide_env_values = true)]
     pub pin: Option<String>,
+    /// With no command: run the touchscreen full-screen, without window decorations.
+    #[arg(long)]
+    pub kiosk: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -71,6 +75,21 @@ pub enum Command {
     Config,
     /// Measures lookups and search on the current catalog (p50/p99).
     Bench(report::BenchArgs),
+    /// Configured and discovered devices; card and reader events as they happen.
+    #[command(subcommand)]
+    Devices(crate::devices::DevicesCmd),
+    /// Simulated devices for testers: card on pcscd's virtual reader, printer, acquirer.
+    #[command(subcommand)]
+    Sim(hardware::SimCmd),
+    /// Read the card in a reader: what the terminal sees, or the APDU trace (PAN masked).
+    #[command(subcommand)]
+    Card(crate::card_emv::CardCmd),
+    /// The receipt printer: test page.
+    #[command(subcommand)]
+    Print(crate::printing::PrintCmd),
+    /// The acquirer link: echo test, recovery of unfinished authorizations, status.
+    #[command(subcommand)]
+    Acquirer(crate::acquirer::cli::AcquirerCmd),
 }
 
 /// Why a command failed, and so which exit code.
@@ -170,13 +189,6 @@ fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".pos"))
 }
 
-const SHORT_HELP: &str = "pos: point-of-sale terminal
-  pos init --demo                  set up a data dir with the demo catalog and users
-  pos sale --scan CODE --pay cash:20   ring up one sale (log in with --user/--pin)
-  pos --help                       every command
-(The touchscreen UI starts here once it is built in.)
-";
-
 /// Runs the command line; the returned code is the process exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -214,8 +226,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         config,
     };
     let Some(command) = cli.command else {
-        print!("{SHORT_HELP}");
-        return Ok(());
+        return touchscreen(&ctx.data_dir, cli.kiosk);
     };
     match command {
         Command::Init(a) => admin::init(&ctx, a),
@@ -231,7 +242,22 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Customer(c) => admin::customer(&ctx, c),
         Command::Config => ctx.print(&ctx.config.masked(), || ctx.config.to_display_toml()),
         Command::Bench(a) => report::bench(&ctx, a),
+        Command::Devices(c) => hardware::devices(&ctx, c),
+        Command::Sim(c) => hardware::sim(c),
+        Command::Card(c) => hardware::card(c),
+        Command::Print(c) => hardware::print(&ctx, c),
+        Command::Acquirer(c) => hardware::acquirer(&ctx, c),
     }
+}
+
+/// `pos` with no command: the touchscreen on this data dir (created and seeded with the demo
+/// catalog and users on first start).
+fn touchscreen(data_dir: &std::path::Path, kiosk: bool) -> Result<(), CliError> {
+    let options = crate::ui::Options::for_data_dir(data_dir, kiosk).map_err(|e| match e {
+        crate::ui::StartError::Services(e) => CliError::Service(e),
+        other => CliError::Data(other.to_string()),
+    })?;
+    crate::ui::run(options).map_err(|e| CliError::Data(format!("cannot open the window: {e}")))
 }
 
 /// Parses a money or quantity argument.

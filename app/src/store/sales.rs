@@ -117,6 +117,8 @@ pub struct NewSale {
     /// Per-rate tax breakdown as the domain computed it.
     pub taxes: serde_json::Value,
     /// The domain's totals as computed at the sale (refunds reverse from these exactly).
+    /// Kept in the sales row; not repeated in the outbox payload.
+    #[serde(skip)]
     pub detail: serde_json::Value,
     pub loyalty_points: i64,
     pub lines: Vec<NewSaleLine>,

@@ -1,1 +1,0 @@
-//! acquirer — not yet implemented; see the issue that owns it.

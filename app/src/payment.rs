@@ -1,1 +1,0 @@
-//! payment — not yet implemented; see the issue that owns it.

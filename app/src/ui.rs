@@ -1,1 +1,0 @@
-//! ui — not yet implemented; see the issue that owns it.

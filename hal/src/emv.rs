@@ -1,1 +1,0 @@
-//! emv — not yet implemented; see the issue that owns it.

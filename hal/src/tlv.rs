@@ -1,1 +1,0 @@
-//! tlv — not yet implemented; see the issue that owns it.
