@@ -2,7 +2,7 @@
 //! and starting real services (pcscd only when none is running; a throwaway PostgreSQL).
 
 pub mod pcscd;
-pub mod postgres;
 pub mod pos_cli;
+pub mod postgres;
 
 pub use pos_cli::{CASHIER, MANAGER, Pos, Run};
