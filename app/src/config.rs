@@ -194,14 +194,8 @@ impl DevicesConfig {
 /// The acquirer host link (defined with the link itself).
 pub use crate::acquirer::config::AcquirerConfig;
 
-/// The back-office link.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SyncConfig {
-    pub hq_url: String,
-    /// Secret: never printed in full.
-    pub lane_token: String,
-}
+/// The back-office link (defined with the sync worker).
+pub use crate::sync::config::SyncConfig;
 
 impl Config {
     /// Loads `pos.toml` from `data_dir` (absent = defaults) and applies `POS_*` overrides

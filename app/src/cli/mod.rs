@@ -3,6 +3,7 @@
 //! reason on stderr. `--json` prints machine-readable output on stdout.
 
 mod admin;
+mod backoffice;
 mod catalog;
 mod hardware;
 mod report;
@@ -90,6 +91,11 @@ pub enum Command {
     /// The acquirer link: echo test, recovery of unfinished authorizations, status.
     #[command(subcommand)]
     Acquirer(crate::acquirer::cli::AcquirerCmd),
+    /// Sync with the back office: queue status, push now.
+    #[command(subcommand)]
+    Sync(crate::sync::cli::SyncCmd),
+    /// The back office (HQ) service and its administration.
+    Hq(Box<crate::sync::cli::HqArgs>),
 }
 
 /// Why a command failed, and so which exit code.
@@ -247,6 +253,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Card(c) => hardware::card(c),
         Command::Print(c) => hardware::print(&ctx, c),
         Command::Acquirer(c) => hardware::acquirer(&ctx, c),
+        Command::Sync(c) => backoffice::sync(&ctx, c),
+        Command::Hq(a) => backoffice::hq(&ctx, *a),
     }
 }
 
