@@ -272,7 +272,38 @@ fn touchscreen(data_dir: &std::path::Path, kiosk: bool) -> Result<(), CliError> 
         crate::ui::StartError::Services(e) => CliError::Service(e),
         other => CliError::Data(other.to_string()),
     })?;
+    // The back-office link runs beside the UI for as long as the window is open.
+    let config =
+        Config::load(data_dir, std::env::vars()).map_err(|e| CliError::Data(e.to_string()))?;
+    let _sync = start_sync_worker(data_dir, &config)?;
     crate::ui::run(options).map_err(|e| CliError::Data(format!("cannot open the window: {e}")))
+}
+
+/// Starts the sync worker when `[sync] hq_url` is set; dropping the handle stops it.
+fn start_sync_worker(
+    data_dir: &std::path::Path,
+    config: &Config,
+) -> Result<Option<crate::sync::worker::WorkerThread>, CliError> {
+    use crate::sync::{client::HqClient, worker};
+    if !config.sync.enabled() {
+        return Ok(None);
+    }
+    let failed = |what: &str, e: &dyn std::fmt::Display| CliError::Data(format!("{what}: {e}"));
+    let conn = rusqlite::Connection::open(data_dir.join(crate::store::DB_FILE))
+        .map_err(|e| failed("sync worker cannot open the database", &e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| failed("sync worker", &e))?;
+    let client = HqClient::new(
+        &config.sync.hq_url,
+        &config.sync.lane_token,
+        config.sync.timeout(),
+    )
+    .map_err(|e| failed("[sync] hq_url", &e))?;
+    let lane_worker =
+        worker::LaneWorker::new(conn, client, config.sync.worker_settings(&config.lane.id));
+    worker::WorkerThread::spawn(lane_worker)
+        .map(Some)
+        .map_err(|e| failed("cannot start the sync worker", &e))
 }
 
 /// Parses a money or quantity argument.
