@@ -583,3 +583,59 @@ fn approve_offline(
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn track2_nibbles_become_card_data_and_stop_at_the_pad() {
+        // PAN 4761739001010119 (assets/cards/visa_credit.toml), expiry 2912, F-padded.
+        let t2 = [
+            0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19, 0xD2, 0x91, 0x22, 0x01, 0x12, 0x34,
+            0x5F,
+        ];
+        let text = nibbles_to_text(&t2);
+        assert_eq!(text.as_str(), "4761739001010119D291220112345");
+        let card = CardData::from_track2(&text).unwrap();
+        assert_eq!(card.masked_pan(), "476173******0119");
+        assert_eq!(card.expiry(), "2912");
+    }
+
+    #[test]
+    fn scripted_cardholder_answers_in_order_and_never_shows_pins() {
+        let mut c = ScriptedCardholder::new(["0000".to_string(), "730519".to_string()]);
+        assert_eq!(format!("{c:?}"), "ScriptedCardholder(2 PINs)");
+        let ask = PinRequest::Online;
+        assert_eq!(c.enter_pin(ask).unwrap().as_str(), "0000");
+        assert_eq!(c.enter_pin(ask).unwrap().as_str(), "730519");
+        assert!(c.enter_pin(ask).is_none(), "then bypass");
+        assert_eq!(c.choose_application(&["A".into(), "B".into()]), Some(0));
+    }
+
+    #[test]
+    fn prompts_read_as_cashier_text() {
+        assert_eq!(
+            Prompt::IncorrectPin { tries_left: 2 }.to_string(),
+            "incorrect PIN, 2 tries left"
+        );
+        assert_eq!(
+            Prompt::Declined {
+                reason: "declined: insufficient funds".into()
+            }
+            .to_string(),
+            "declined: declined: insufficient funds"
+        );
+    }
+
+    #[test]
+    fn issuer_scripts_and_authentication_data_are_picked_from_field_55() {
+        // 91 (8 bytes) then a 72 script template holding one 86 command.
+        let f55 = vec![
+            0x91, 0x08, 1, 2, 3, 4, 5, 6, 7, 8, 0x72, 0x07, 0x86, 0x05, 0x84, 0x24, 0, 0, 0,
+        ];
+        assert_eq!(tag91(Some(&f55)), Some(vec![1, 2, 3, 4, 5, 6, 7, 8]));
+        assert_eq!(scripts(Some(&f55)), f55[10..].to_vec());
+        assert!(scripts(None).is_empty());
+    }
+}
