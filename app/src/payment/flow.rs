@@ -29,6 +29,7 @@ use super::{CardPayment, CompletionToken, Outcome as LinkOutcome, PaymentError, 
 use crate::acquirer::card::CardData;
 use crate::acquirer::crypto::pin_block::Pin;
 use crate::acquirer::requests::RequestKind;
+use crate::domain::money::Currency;
 use crate::services::CardDetails;
 use pos_hal::device::CardSession;
 use pos_hal::emv::ca::CaKeyTable;
@@ -207,7 +208,15 @@ fn bcd(v: u8) -> u8 {
     ((v / 10) << 4) | (v % 10)
 }
 
-fn params(amount_minor: u64, exponent: u32, contactless: bool, refund: bool) -> TransactionParams {
+fn params(
+    amount_minor: u64,
+    currency: Currency,
+    contactless: bool,
+    refund: bool,
+) -> TransactionParams {
+    let numeric = currency.numeric();
+    // n3 in two BCD bytes, e.g. 978 -> 09 78.
+    let currency_code = [bcd((numeric / 100) as u8), bcd((numeric % 100) as u8)];
     let now = time::OffsetDateTime::now_utc();
     TransactionParams {
         interface: if contactless {
@@ -217,8 +226,8 @@ fn params(amount_minor: u64, exponent: u32, contactless: bool, refund: bool) -> 
         },
         amount: amount_minor,
         amount_other: 0,
-        currency: [0x09, 0x78],
-        currency_exponent: exponent as u8,
+        currency: currency_code,
+        currency_exponent: currency.minor_units() as u8,
         date: [
             bcd((now.year() % 100) as u8),
             bcd(u8::from(now.month())),
@@ -292,28 +301,14 @@ struct OnlineState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CardTransaction {
     pub amount: Decimal,
+    /// The lane's currency (5F2A / 5F36 and the link's amounts).
+    pub currency: Currency,
     /// Money back to the card (9C = 20, a refund authorization at the acquirer).
     pub refund: bool,
 }
 
-/// Runs one card payment of `amount` over a powered card. Approved online, the returned
-/// token must reach the sale's commit (or `PaymentLink::abandon`).
-pub fn pay(
-    terminal: Arc<TerminalConfig>,
-    session: &mut dyn CardSession,
-    link: &mut PaymentLink,
-    amount: Decimal,
-    cardholder: &mut dyn Cardholder,
-    prompt: &mut dyn FnMut(Prompt),
-) -> Result<CardResult, FlowError> {
-    let txn = CardTransaction {
-        amount,
-        refund: false,
-    };
-    transact(terminal, session, link, txn, cardholder, prompt)
-}
-
-/// Runs one card transaction (payment or refund) over a powered card.
+/// Runs one card transaction (payment or refund) over a powered card. Approved online,
+/// the returned token must reach the document's commit (or `PaymentLink::abandon`).
 pub fn transact(
     terminal: Arc<TerminalConfig>,
     session: &mut dyn CardSession,
@@ -322,13 +317,17 @@ pub fn transact(
     cardholder: &mut dyn Cardholder,
     prompt: &mut dyn FnMut(Prompt),
 ) -> Result<CardResult, FlowError> {
-    let CardTransaction { amount, refund } = txn;
-    let exponent = 2;
+    let CardTransaction {
+        amount,
+        refund,
+        currency,
+    } = txn;
+    let exponent = currency.minor_units();
     let amount_minor = super::decision::to_minor(amount, exponent).map_err(PaymentError::from)?;
     let contactless = session.interface() == pos_hal::device::CardInterface::Contactless;
     let mut kernel = Kernel::new(
         terminal,
-        params(amount_minor, exponent, contactless, refund),
+        params(amount_minor, currency, contactless, refund),
     );
     let mut transport = ApduTransport::new(session);
     let mut online = OnlineState::default();

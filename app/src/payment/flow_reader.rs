@@ -20,8 +20,13 @@ use pos_hal::device::{CardReader, CardSession, UposDevice};
 pub const DEFAULT_PROFILE: &str = "visa_credit";
 
 /// The acquirer link of the lane whose database is `db_path`, configured by `[acquirer]`.
+/// The link's currency is the lane's (`[lane] currency`; EUR when unknown).
 pub fn link_from_config(config: &Config, db_path: &Path) -> Result<PaymentLink, PaymentError> {
+    let currency = crate::domain::money::Currency::from_code(&config.lane.currency)
+        .unwrap_or(crate::domain::money::Currency::EUR);
     let acquirer = crate::acquirer::config::AcquirerConfig {
+        currency_numeric: format!("{:03}", currency.numeric()),
+        currency_exponent: currency.minor_units(),
         address: config.acquirer.address.clone(),
         timeout_ms: config.acquirer.timeout_ms,
         terminal_id: config.acquirer.terminal_id.clone(),

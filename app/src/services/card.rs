@@ -98,7 +98,12 @@ impl Lane {
             None => flow::terminal_config(0).map_err(CardError::from)?,
         };
         let link = self.payment.as_mut().ok_or(CardError::NoLink)?;
-        let result = flow::pay(terminal, session, link, amount, cardholder, prompt)
+        let txn = flow::CardTransaction {
+            amount,
+            currency: self.currency,
+            refund: false,
+        };
+        let result = flow::transact(terminal, session, link, txn, cardholder, prompt)
             .map_err(CardError::from)?;
         if let CardResult::Approved(a) = &result {
             self.add_approved_card(a.amount, a.details.clone(), a.stan, a.token)?;
@@ -157,6 +162,7 @@ impl Lane {
         let link = self.payment.as_mut().ok_or(CardError::NoLink)?;
         let txn = flow::CardTransaction {
             amount,
+            currency: self.currency,
             refund: true,
         };
         let approved = match flow::transact(terminal, session, link, txn, cardholder, prompt)
