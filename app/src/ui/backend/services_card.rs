@@ -4,6 +4,9 @@
 //! choice back; the UI thread never waits. An approval completes the sale when it covers
 //! what is due. PIN entry belongs to the PIN pad: here a simulated one
 //! ([`ServicesBackend::set_simulated_pinpad`]); without it the cardholder bypasses PIN.
+//! The worker holds the lane for the whole payment (one lane, one sale at a time): the
+//! screen shows only the card prompts meanwhile, and other backend calls wait for it. The
+//! acquirer link is attached, with its start-up recovery, at the first card payment.
 
 use super::services::{ServicesBackend, sale_receipt};
 use super::{BackendError, BackendResult, CardPrompt, CardReply, CardSession, PaymentOutcome};
