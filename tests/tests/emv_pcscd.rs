@@ -130,7 +130,9 @@ fn open_reader() -> PcscReader {
             reader_filter: "Virtual PCD".into(),
         },
     );
-    reader.start(std::time::Duration::from_secs(5)).expect("pcscd reachable");
+    reader
+        .start(std::time::Duration::from_secs(5))
+        .expect("pcscd reachable");
     reader
 }
 

@@ -4,12 +4,14 @@
 
 mod catalog;
 mod error;
+mod receipts;
 mod refunds;
 mod sale;
 mod setup;
 mod shift;
 
 pub use error::{ErrorKind, ManagerAction, ServiceError};
+pub use receipts::{ReceiptConfig, ReceiptCopy, layout, sale_receipt};
 pub use sale::{CardDetails, Receipt, Tender};
 pub use setup::{DEMO_CATALOG, DEMO_USERS, DemoUser, tax_table};
 

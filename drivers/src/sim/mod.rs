@@ -2,11 +2,11 @@
 //! card speaks vpcd's socket protocol to the real pcscd, the simulated printer decodes ESC/POS.
 
 pub mod card;
+pub mod emv_card;
 pub mod printer;
 pub mod reader;
 pub mod scanner;
 pub mod swipe;
-pub mod emv_card;
 pub mod t0;
 pub mod test_card;
 pub mod vpcd;
