@@ -3,6 +3,8 @@
 //! `pos receipt print RECEIPT`, `pos sim printer --tcp ADDR | --pty`) are clap types here; the
 //! CLI module wires them, and the store supplies the receipt to reprint.
 
+pub mod worker;
+
 use std::io::BufRead;
 use std::net::TcpListener;
 use std::path::PathBuf;
