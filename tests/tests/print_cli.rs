@@ -52,6 +52,11 @@ fn pos_sale_prints_the_receipt_and_opens_the_drawer_after_cash() {
     assert_eq!(sim.drawer_kicks(), 1, "no drawer without a manager");
     pos.ok(CASHIER, &["shift", "no-sale", "--manager-pin", "9999"]);
     pos.ok(MANAGER, &["shift", "no-sale"]);
+    // Each kick crosses TCP from a process that has exited; wait until the printer read it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while sim.drawer_kicks() < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     assert_eq!(sim.drawer_kicks(), 3);
     server.stop();
 }

@@ -7,10 +7,14 @@
 use super::*;
 use crate::domain::cart::Discount;
 use crate::domain::tender::TenderKind as DomainTender;
+use crate::printing::PrinterConfig;
+use crate::printing::worker::{JobReport, PrinterWorker};
+use crate::services::ReceiptCopy;
 use crate::services::{ErrorKind, Lane, ServiceError};
 use crate::store::{ImportMode, ItemRow};
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 /// At or under this stock an item counts as low (the store keeps no per-item level yet).
 pub const LOW_STOCK: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
@@ -19,6 +23,8 @@ const IMPORT_CHUNK: usize = 500;
 
 pub struct ServicesBackend {
     lane: Mutex<Lane>,
+    /// The lane's printer thread (`None` when `[devices] printer` is `none` or malformed).
+    printer: Option<PrinterWorker>,
     /// Category names change only with catalog edits, and counting them scans every item
     /// (about 1.3 s at 1M items), so they are read once and kept.
     categories: Mutex<Option<Vec<String>>>,
@@ -53,6 +59,29 @@ fn logged<T: Default>(result: Result<T, ServiceError>, what: &str) -> T {
     })
 }
 
+/// How long a print from the UI waits to see the job printed or held before it returns.
+const PRINT_WAIT: Duration = Duration::from_secs(3);
+
+fn start_printer(config: &crate::config::Config) -> Option<PrinterWorker> {
+    if matches!(config.devices.printer.trim(), "" | "none") {
+        return None;
+    }
+    PrinterWorker::start(&PrinterConfig::from_config(config))
+        .inspect_err(|e| tracing::warn!(error = %e, "ui: no receipt printer"))
+        .ok()
+}
+
+/// What the cashier is told about a print job.
+fn print_result(report: JobReport, what: &str) -> BackendResult<String> {
+    match report {
+        JobReport::Printed => Ok(format!("{what} printed")),
+        JobReport::Held(reason) => Err(BackendError::Refused(format!(
+            "{what} is held ({reason}); it prints by itself once the printer is ready"
+        ))),
+        JobReport::Queued => Ok(format!("{what} sent to the printer")),
+    }
+}
+
 fn unit(s: &str) -> Unit {
     if s == "kg" { Unit::Kg } else { Unit::Each }
 }
@@ -80,8 +109,10 @@ fn line_id(id: u64) -> BackendResult<crate::domain::cart::LineId> {
 
 impl ServicesBackend {
     pub fn new(lane: Lane) -> Self {
+        let printer = start_printer(lane.config());
         ServicesBackend {
             lane: Mutex::new(lane),
+            printer,
             categories: Mutex::new(None),
         }
     }
@@ -333,18 +364,20 @@ impl Backend for ServicesBackend {
             });
         }
         let receipt = lane.complete_sale().map_err(to_ui)?;
-        let mut text: Vec<String> = receipt
-            .totals
-            .lines
-            .iter()
-            .map(|l| format!("{} x{}  {}", l.name, l.quantity.normalize(), l.amount))
-            .collect();
-        text.push(format!("TAX {}", receipt.totals.tax));
-        text.push(format!("TOTAL {}", receipt.totals.total));
-        for t in &receipt.tenders {
-            text.push(format!("{:?} {}", t.payment.kind, t.payment.amount));
+        // The preview is the receipt itself, as the printer lays it out.
+        let text = match lane.receipt_document(&receipt.receipt_no, ReceiptCopy::Original) {
+            Ok(doc) => pos_hal::receipt::text::render(&doc)
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            Err(e) => vec![format!("receipt preview unavailable: {e}")],
+        };
+        if receipt.tenders.iter().any(|t| t.payment.kind.is_cash())
+            && let Some(printer) = &self.printer
+            && let Err(e) = printer.open_drawer()
+        {
+            tracing::warn!(error = %e, "ui: drawer did not open");
         }
-        text.push(format!("CHANGE {}", receipt.settlement.change));
         Ok(PaymentOutcome::Completed(SaleReceipt {
             number: receipt.receipt_no,
             total: receipt.totals.total,
@@ -363,10 +396,19 @@ impl Backend for ServicesBackend {
         self.card_ready().map(|()| unreachable_session())
     }
 
-    fn print_receipt(&self, _number: &str) -> BackendResult<()> {
-        Err(BackendError::Refused(
-            "the receipt printer is not connected to the UI yet".into(),
-        ))
+    fn print_receipt(&self, number: &str) -> BackendResult<()> {
+        let printer = self
+            .printer
+            .as_ref()
+            .ok_or_else(|| BackendError::Refused("no receipt printer is configured".into()))?;
+        let document = self
+            .lane()
+            .receipt_document(number, ReceiptCopy::Original)
+            .map_err(to_ui)?;
+        let report = printer
+            .print(document, PRINT_WAIT)
+            .map_err(|e| BackendError::Refused(format!("printer: {e}")))?;
+        print_result(report, &format!("receipt {number}")).map(|_| ())
     }
 
     fn find_receipt(&self, number: &str) -> BackendResult<ReceiptLookup> {
@@ -635,9 +677,26 @@ impl Backend for ServicesBackend {
     }
 
     fn test_device(&self, name: &str) -> BackendResult<String> {
-        Err(BackendError::Refused(format!(
-            "{name}: device tests arrive with the device services"
-        )))
+        let printer = || {
+            self.printer
+                .as_ref()
+                .ok_or_else(|| BackendError::Refused("no receipt printer is configured".into()))
+        };
+        match name {
+            "Printer" => {
+                let config = PrinterConfig::from_config(self.lane().config());
+                let page = pos_hal::receipt::Columns::for_paper_mm(config.paper_mm)
+                    .and_then(|c| crate::printing::test_page(c, &config.printer))
+                    .map_err(|e| BackendError::Invalid(e.to_string()))?;
+                let report = printer()?
+                    .print(page, PRINT_WAIT)
+                    .map_err(|e| BackendError::Refused(format!("printer: {e}")))?;
+                print_result(report, "test page")
+            }
+            _ => Err(BackendError::Refused(format!(
+                "{name}: device tests arrive with the device services"
+            ))),
+        }
     }
 }
 
