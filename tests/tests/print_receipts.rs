@@ -14,6 +14,7 @@ use pos_app::config::Config;
 use pos_app::domain::tender::TenderKind;
 use pos_app::printing::{self, ReceiptCmd, ReceiptPrint};
 use pos_app::services::{CardDetails, Lane};
+use pos_app::store::CardEmv;
 use pos_drivers::sim::printer::{SimPrinterHandle, SimServer, serve};
 use pos_hal::device::printer::PaperLevel;
 use pos_hal::receipt::MaskedPan;
@@ -50,6 +51,14 @@ fn card_sale(lane: &mut Lane) -> String {
         masked_pan: MaskedPan::bin_last4(TEST_PAN).unwrap().to_string(),
         brand: "VISA".into(),
         auth_code: "A1B2C3".into(),
+        emv: Some(CardEmv {
+            aid: "A0000000031010".into(),
+            label: "VISA CREDIT".into(),
+            entry_mode: "chip".into(),
+            tvr: "0000008000".into(),
+            tsi: "E800".into(),
+            cvm: "PIN VERIFIED".into(),
+        }),
     };
     lane.add_card_tender(dec!(7.87), card).unwrap();
     lane.complete_sale().unwrap().receipt_no
@@ -65,6 +74,13 @@ fn assert_card_receipt(text: &str, receipt_no: &str) {
         "Card VISA",
         "476173******0010",
         "A1B2C3",
+        // The EMV block.
+        "VISA CREDIT",
+        "A0000000031010",
+        "0000008000",
+        "E800",
+        "CHIP",
+        "PIN VERIFIED",
     ] {
         assert!(text.contains(want), "{want:?} missing from\n{text}");
     }

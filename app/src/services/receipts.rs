@@ -8,8 +8,8 @@ use crate::config::Config;
 use crate::domain::money::Currency;
 use crate::store::{NewPayment, SaleDoc, StoreError};
 use pos_hal::receipt::{
-    Block, Columns, Document, ItemLine, MaskedPan, ReceiptCode, SaleReceipt, Style, TaxLine,
-    TenderLine, TotalLine,
+    Block, CardBlock, Columns, Document, EntryMode, ItemLine, MaskedPan, ReceiptCode, SaleReceipt,
+    Style, TaxLine, TenderLine, TotalLine,
 };
 use rust_decimal::Decimal;
 
@@ -214,10 +214,17 @@ pub fn sale_receipt(
             gross: t.base.map(|b| money(b + t.tax)).unwrap_or_default(),
         })
         .collect();
+    // The first chip/contactless payment gets the full EMV block; others print as lines.
+    let card = doc
+        .payments
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| Some((i, card_block(p, &money, &currency)?)));
     let mut tenders: Vec<TenderLine> = doc
         .payments
         .iter()
-        .flat_map(|p| tender(p, &money))
+        .enumerate()
+        .flat_map(|(i, p)| tender(p, &money, card.as_ref().is_some_and(|(at, _)| *at == i)))
         .collect();
     if !doc.cash_rounding.is_zero() {
         tenders.push(TenderLine {
@@ -249,7 +256,7 @@ pub fn sale_receipt(
         totals,
         taxes,
         tenders,
-        card: None,
+        card: card.map(|(_, block)| block),
         footer: config
             .receipt
             .footer
@@ -263,8 +270,46 @@ pub fn sale_receipt(
     })
 }
 
-/// The printed lines of one payment; a card shows brand, masked PAN and auth code only.
-fn tender(p: &NewPayment, money: &dyn Fn(Decimal) -> String) -> Vec<TenderLine> {
+/// The EMV block of a card payment that stored one; `None` (plain tender lines instead) when
+/// the stored fields do not make a valid block.
+fn card_block(
+    p: &NewPayment,
+    money: &dyn Fn(Decimal) -> String,
+    currency: &Currency,
+) -> Option<CardBlock> {
+    let emv = p.emv.as_ref()?;
+    let pan = MaskedPan::parse(p.masked_pan.as_deref()?).ok()?;
+    let entry_mode = match emv.entry_mode.as_str() {
+        "chip" => EntryMode::Chip,
+        "contactless" => EntryMode::Contactless,
+        "swipe" => EntryMode::Swipe,
+        "fallback" => EntryMode::Fallback,
+        "manual" => EntryMode::Manual,
+        _ => return None,
+    };
+    let mut block = CardBlock::new(
+        &emv.aid,
+        emv.label.clone(),
+        pan,
+        entry_mode,
+        &emv.tvr,
+        &emv.tsi,
+        p.auth_code.clone().unwrap_or_default(),
+        format!("{} {}", currency.code(), money(p.amount)),
+    )
+    .inspect_err(|e| tracing::warn!(error = %e, "stored EMV data does not make a receipt block"))
+    .ok()?;
+    block.cvm = emv.cvm.clone();
+    Some(block)
+}
+
+/// The printed lines of one payment; a card shows brand, masked PAN and auth code only (just
+/// brand and amount when its EMV block prints them).
+fn tender(
+    p: &NewPayment,
+    money: &dyn Fn(Decimal) -> String,
+    in_card_block: bool,
+) -> Vec<TenderLine> {
     let line = |label: String, amount: String| TenderLine { label, amount };
     match p.kind.as_str() {
         "cash" => vec![line("Cash".into(), money(p.tendered))],
@@ -276,6 +321,9 @@ fn tender(p: &NewPayment, money: &dyn Fn(Decimal) -> String) -> Vec<TenderLine> 
                 .as_deref()
                 .and_then(|m| MaskedPan::parse(m).ok())
                 .map_or_else(|| "card number withheld".to_string(), |m| m.to_string());
+            if in_card_block {
+                return vec![line(format!("Card {brand}"), money(p.amount))];
+            }
             let mut lines = vec![
                 line(format!("Card {brand}"), money(p.amount)),
                 line(format!("  {pan}"), String::new()),
@@ -351,6 +399,7 @@ mod tests {
             masked_pan: "476173******0010".into(),
             brand: "VISA".into(),
             auth_code: "A1B2C3".into(),
+            emv: None,
         };
         lane.add_card_tender(dec!(3.49), card).unwrap();
         let r = lane.complete_sale().unwrap();
@@ -362,6 +411,40 @@ mod tests {
             assert!(text.contains("476173******0010") && text.contains("A1B2C3"));
             assert!(text.contains("Card VISA"));
             assert!(text.lines().all(|l| l.chars().count() <= columns.count()));
+        }
+    }
+
+    #[test]
+    fn stored_emv_data_prints_the_emv_block_and_bad_data_falls_back_to_lines() {
+        let (_d, mut lane) = lane();
+        let emv = crate::store::CardEmv {
+            aid: "A0000000041010".into(),
+            label: "MASTERCARD".into(),
+            entry_mode: "contactless".into(),
+            tvr: "0000000000".into(),
+            tsi: "E800".into(),
+            cvm: "NO CVM".into(),
+        };
+        for (tvr, block) in [("0000000000", true), ("00", false)] {
+            lane.scan("SKU-01001").unwrap();
+            let card = CardDetails {
+                masked_pan: "541333******9130".into(),
+                brand: "MASTERCARD".into(),
+                auth_code: "654321".into(),
+                emv: Some(crate::store::CardEmv {
+                    tvr: tvr.into(),
+                    ..emv.clone()
+                }),
+            };
+            lane.add_card_tender(dec!(3.49), card).unwrap();
+            let r = lane.complete_sale().unwrap();
+            let text = plain(&lane, &r.receipt_no, ReceiptCopy::Original);
+            assert!(
+                text.contains("541333******9130") && text.contains("654321"),
+                "{text}"
+            );
+            assert_eq!(text.contains("A0000000041010"), block, "{text}");
+            assert_eq!(text.contains("CONTACTLESS"), block, "{text}");
         }
     }
 

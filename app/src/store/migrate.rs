@@ -21,11 +21,18 @@ pub struct Migration {
 }
 
 /// Every migration, in version order. Add new files here (one line each).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("migrations/0001_init.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("migrations/0001_init.sql"),
+    },
+    Migration {
+        version: 300,
+        name: "payment_emv",
+        sql: include_str!("migrations/0300_payment_emv.sql"),
+    },
+];
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
