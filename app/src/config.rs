@@ -128,7 +128,9 @@ impl Default for TaxConfig {
     }
 }
 
-/// Which device is where; `sim` is the built-in simulator.
+/// Which device is where; `sim` is the built-in simulator. The card reader code reads
+/// these keys as [`pos_hal::device::DevicesConfig`], the printing code as
+/// [`crate::printing::PrinterConfig`]: this struct is the union, so `pos config` shows them all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DevicesConfig {
@@ -136,8 +138,19 @@ pub struct DevicesConfig {
     pub card_reader: String,
     /// `sim` | `tcp:HOST:PORT` | `serial:PATH:BAUD` | `usb:VID:PID`
     pub printer: String,
+    /// Paper width of the receipt printer: 58 or 80 (mm).
+    pub paper_mm: u16,
+    /// Serial flow control for `serial:` printers: none | software | hardware.
+    pub printer_flow: String,
+    /// Seconds a CLI print waits for the printer before reporting the job held.
+    pub wait_secs: u64,
+    /// `sim` | `serial:PATH:BAUD` | `usb:VID:PID` (keyboard mode) | `usb-hidpos:VID:PID`
     pub scanner: String,
+    /// `sim` | `printer` (kicked through the receipt printer)
     pub drawer: String,
+    /// `sim` | `usb:VID:PID` (MagTek-style HID swipe reader)
+    pub msr: String,
+    pub display: String,
 }
 
 impl Default for DevicesConfig {
@@ -145,41 +158,46 @@ impl Default for DevicesConfig {
         DevicesConfig {
             card_reader: "sim".into(),
             printer: "sim".into(),
+            paper_mm: 80,
+            printer_flow: "none".into(),
+            wait_secs: 10,
             scanner: "sim".into(),
             drawer: "sim".into(),
+            msr: "sim".into(),
+            display: "sim".into(),
         }
     }
 }
 
-/// The acquirer host link.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct AcquirerConfig {
-    pub address: String,
-    pub timeout_ms: u64,
-    pub terminal_id: String,
-    pub merchant_id: String,
-}
-
-impl Default for AcquirerConfig {
-    fn default() -> Self {
-        AcquirerConfig {
-            address: "127.0.0.1:8583".into(),
-            timeout_ms: 30_000,
-            terminal_id: "TERM0001".into(),
-            merchant_id: "MERCHANT0000001".into(),
+impl DevicesConfig {
+    /// The device registry's view of this section.
+    pub fn registry(&self) -> pos_hal::device::DevicesConfig {
+        pos_hal::device::DevicesConfig {
+            card_reader: self.card_reader.clone(),
+            printer: self.printer.clone(),
+            scanner: self.scanner.clone(),
+            drawer: self.drawer.clone(),
+            msr: self.msr.clone(),
+            display: self.display.clone(),
+            ..pos_hal::device::DevicesConfig::default()
         }
+    }
+
+    /// The printing code's view of this section.
+    pub fn printer_config(&self) -> Result<crate::printing::PrinterConfig, ConfigError> {
+        let invalid = |e: &dyn std::fmt::Display| ConfigError::Invalid(format!("[devices]: {e}"));
+        toml::Value::try_from(self)
+            .map_err(|e| invalid(&e))?
+            .try_into()
+            .map_err(|e: toml::de::Error| invalid(&e.message()))
     }
 }
 
-/// The back-office link.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SyncConfig {
-    pub hq_url: String,
-    /// Secret: never printed in full.
-    pub lane_token: String,
-}
+/// The acquirer host link (defined with the link itself).
+pub use crate::acquirer::config::AcquirerConfig;
+
+/// The back-office link (defined with the sync worker).
+pub use crate::sync::config::SyncConfig;
 
 impl Config {
     /// Loads `pos.toml` from `data_dir` (absent = defaults) and applies `POS_*` overrides
@@ -257,6 +275,7 @@ impl Config {
         if !shown.sync.lane_token.is_empty() {
             shown.sync.lane_token = "********".into();
         }
+        shown.acquirer.initial_key = crate::acquirer::config::SecretHex("********".into());
         shown
     }
 
@@ -337,6 +356,38 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn devices_section_feeds_the_registry_and_the_printer() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(
+            dir.path(),
+            env(&[
+                ("POS_DEVICES_PRINTER", "tcp:127.0.0.1:9100"),
+                ("POS_DEVICES_PAPER_MM", "58"),
+                ("POS_DEVICES_PRINTER_FLOW", "hardware"),
+            ]),
+        )
+        .unwrap();
+        let printer = c.devices.printer_config().unwrap();
+        assert_eq!(printer.printer, "tcp:127.0.0.1:9100");
+        assert_eq!(printer.paper_mm, 58);
+        assert_eq!(printer.printer_flow, pos_drivers::serial::Flow::Hardware);
+        assert_eq!(c.devices.registry().printer, "tcp:127.0.0.1:9100");
+
+        let bad = Config::load(dir.path(), env(&[("POS_DEVICES_PRINTER_FLOW", "sideways")]))
+            .unwrap()
+            .devices
+            .printer_config();
+        assert!(matches!(bad, Err(ConfigError::Invalid(_))), "{bad:?}");
+    }
+
+    #[test]
+    fn printed_config_hides_the_dukpt_key() {
+        let shown = Config::default().to_display_toml();
+        assert!(!shown.contains(&Config::default().acquirer.initial_key.0));
+        assert!(shown.contains("initial_key = \"********\""));
     }
 
     #[test]

@@ -83,16 +83,12 @@ impl Default for PrinterConfig {
 }
 
 impl PrinterConfig {
-    /// The printer settings in force: `[devices] printer`, `[receipt] paper_mm` and
-    /// `print_wait_secs`.
-    pub fn from_config(config: &Config) -> Self {
-        Self {
-            printer: config.devices.printer.clone(),
-            paper_mm: config.receipt.paper_mm,
-            wait_secs: config.receipt.print_wait_secs,
-            scanner: config.devices.scanner.clone(),
-            ..Self::default()
-        }
+    /// The printer settings in force (`[devices]`).
+    pub fn from_config(config: &Config) -> Result<Self, PrintingError> {
+        config
+            .devices
+            .printer_config()
+            .map_err(|e| PrintingError::Spec(e.to_string()))
     }
 }
 
@@ -323,7 +319,7 @@ pub fn print_sale_receipt(
     report: &mut dyn FnMut(String),
 ) -> ReceiptPrint {
     let result = (|| -> Result<JobId, PrintingError> {
-        let config = PrinterConfig::from_config(lane.config());
+        let config = PrinterConfig::from_config(lane.config())?;
         let document = lane.receipt_document(receipt_no, ReceiptCopy::Original)?;
         let mut printer = open_printer(&config)?;
         let job = printer.print(&document)?;
@@ -409,10 +405,10 @@ pub fn run_print(cmd: PrintCmd, config: &PrinterConfig) -> anyhow::Result<()> {
 }
 
 /// Reprints a stored sale, refund or void, marked COPY, on the configured printer.
-pub fn run_receipt(cmd: ReceiptCmd, lane: &Lane) -> anyhow::Result<()> {
+pub fn run_receipt(cmd: ReceiptCmd, lane: &Lane) -> Result<(), PrintingError> {
     match cmd {
         ReceiptCmd::Print { receipt, printer } => {
-            let config = with_override(&PrinterConfig::from_config(lane.config()), &printer);
+            let config = with_override(&PrinterConfig::from_config(lane.config())?, &printer);
             let document = lane.receipt_document(&receipt, ReceiptCopy::Reprint)?;
             let mut device = open_printer(&config)?;
             print_and_wait(

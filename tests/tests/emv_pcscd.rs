@@ -23,6 +23,7 @@ use pos_hal::iso7816::ApduTransport as Transport;
 use pos_tests::pcscd::PcscdGuard;
 
 const READER0: &str = "Virtual PCD 00 00";
+const READER1: &str = "Virtual PCD 00 01";
 const CAPK: &str = include_str!("../../assets/ca/capk.toml");
 
 fn config() -> Arc<TerminalConfig> {
@@ -36,10 +37,10 @@ fn config() -> Arc<TerminalConfig> {
     ))
 }
 
-fn params(interface: Interface) -> TransactionParams {
+fn params(interface: Interface, amount: u64) -> TransactionParams {
     TransactionParams {
         interface,
-        amount: 12_34,
+        amount,
         amount_other: 0,
         currency: [0x09, 0x78],
         currency_exponent: 2,
@@ -58,6 +59,7 @@ struct Shell {
     choice: usize,
     pin_requests: usize,
     choices: usize,
+    amount: u64,
 }
 
 impl Shell {
@@ -67,13 +69,14 @@ impl Shell {
             choice: 0,
             pin_requests: 0,
             choices: 0,
+            amount: 12_34,
         }
     }
 
     fn run(&mut self, session: &mut dyn CardSession, interface: Interface) -> Outcome {
         let mut transport = Transport::new(session);
         let mut issuer = TestIssuer::default();
-        let mut kernel = Kernel::new(config(), params(interface));
+        let mut kernel = Kernel::new(config(), params(interface, self.amount));
         let mut action = kernel.start();
         loop {
             let event = match action {
@@ -137,19 +140,23 @@ fn open_reader() -> PcscReader {
 }
 
 fn wait_presence(reader: &mut PcscReader, present: bool) {
+    wait_presence_on(reader, READER0, present);
+}
+
+fn wait_presence_on(reader: &mut PcscReader, name: &str, present: bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if reader
             .readers()
             .unwrap()
             .iter()
-            .any(|r| r.name == READER0 && r.card_present == present)
+            .any(|r| r.name == name && r.card_present == present)
         {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    panic!("{READER0}: card_present never became {present}");
+    panic!("{name}: card_present never became {present}");
 }
 
 /// Inserts a fresh virtual card once the previous one is gone.
@@ -209,4 +216,67 @@ fn through_pcscd_every_step_of_a_contact_transaction() {
     let o = Shell::new(&["1234"]).run(&mut *session, Interface::Contact);
     assert_eq!(o.decision, Decision::Terminated);
     assert_eq!(o.termination, Some(TerminationReason::CardRemoved));
+}
+
+/// The other profiles through pcscd end as the in-process kernel tests say they do.
+#[test]
+fn through_pcscd_blocked_expired_declined_and_pin_blocked_cards() {
+    let _pcscd = PcscdGuard::acquire().unwrap();
+    let mut reader = open_reader();
+
+    let card = insert(&mut reader, "app_blocked");
+    let mut session = reader.power_on(READER0).unwrap();
+    let o = Shell::new(&[]).run(&mut *session, Interface::Contact);
+    assert_eq!(o.decision, Decision::Terminated, "{o:?}");
+    assert_eq!(o.termination, Some(TerminationReason::NoApplication));
+    drop(session);
+    drop(card);
+
+    let card = insert(&mut reader, "expired");
+    let mut session = reader.power_on(READER0).unwrap();
+    let o = Shell::new(&["1234"]).run(&mut *session, Interface::Contact);
+    assert!(is_set(&o.tvr, EXPIRED_APPLICATION), "{o:?}");
+    drop(session);
+    drop(card);
+
+    let card = insert(&mut reader, "issuer_decline");
+    let mut session = reader.power_on(READER0).unwrap();
+    let o = Shell::new(&["1234"]).run(&mut *session, Interface::Contact);
+    assert_eq!(o.decision, Decision::Declined, "{o:?}");
+    assert_eq!(o.arc, Some(*b"05"));
+    drop(session);
+    drop(card);
+
+    let card = insert(&mut reader, "pin_blocked");
+    let mut session = reader.power_on(READER0).unwrap();
+    let mut shell = Shell::new(&["1234"]);
+    let o = shell.run(&mut *session, Interface::Contact);
+    assert_eq!(shell.pin_requests, 0, "a blocked PIN is never asked for");
+    assert!(is_set(&o.tvr, PIN_TRY_LIMIT_EXCEEDED), "{o:?}");
+    drop(session);
+    drop(card);
+}
+
+/// A contactless card tapped on vpcd's second reader: qVSDC offline under the floor limit,
+/// with no T=0 wrapper (ISO 14443 cards answer in one frame).
+#[test]
+fn through_pcscd_a_contactless_tap() {
+    let _pcscd = PcscdGuard::acquire().unwrap();
+    let mut reader = open_reader();
+    wait_presence_on(&mut reader, READER1, false);
+    let card = VirtualCard::spawn(
+        vpcd_addr(1),
+        Box::new(EmvCard::builtin("visa_contactless").unwrap()),
+        true,
+    );
+    wait_presence_on(&mut reader, READER1, true);
+    let mut session = reader.power_on(READER1).unwrap();
+    let mut shell = Shell::new(&[]);
+    shell.amount = 10_00;
+    let o = shell.run(&mut *session, Interface::Contactless);
+    assert_eq!(o.decision, Decision::ApprovedOffline, "{o:?}");
+    assert_eq!(o.interface, Interface::Contactless);
+    assert!(!is_set(&o.tvr, DDA_FAILED));
+    drop(session);
+    drop(card);
 }

@@ -43,7 +43,7 @@ fn config_comes_from_the_file_and_the_environment() {
 #[test]
 fn exit_codes_follow_the_contract() {
     let pos = Pos::new(env!("CARGO_BIN_EXE_pos-cli"));
-    assert_eq!(pos.run(&[]).code, 0, "no arguments: short help");
+    assert_eq!(pos.run(&["--help"]).code, 0, "--help");
     assert_eq!(pos.run(&["no-such-command"]).code, 2);
     let r = pos.run(&["journal", "verify"]);
     assert_eq!(r.code, 3, "no database yet");
@@ -170,4 +170,14 @@ fn reports_and_journal_export() {
     for k in ["sale", "refund", "shift_open", "z_report"] {
         assert!(kinds.iter().any(|x| x == k), "{k} missing from {kinds:?}");
     }
+}
+
+#[test]
+fn no_command_without_a_display_says_so() {
+    let pos = Pos::new(env!("CARGO_BIN_EXE_pos-cli"));
+    // The helper clears the environment, so there is no DISPLAY.
+    let r = pos.run(&[]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("no display"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 }

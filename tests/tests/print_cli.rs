@@ -1,5 +1,5 @@
 //! The command line prints on the configured printer: `pos sale` prints the committed sale's
-//! receipt and kicks the drawer after cash, `pos shift no-sale` (manager) opens the drawer
+//! receipt and kicks the drawer after cash, `pos receipt print` reprints it marked COPY, `pos shift no-sale` (manager) opens the drawer
 //! through the printer, and a printer that is out of paper never fails or undoes the sale.
 
 // Test helpers outside #[test] fns unwrap too: a failure there is a test failure.
@@ -24,10 +24,7 @@ fn pos_with_printer(wait_secs: u64) -> (Pos, SimPrinterHandle, SimServer) {
             "printer = \"sim\"",
             &format!("printer = \"tcp:{}\"", server.endpoint),
         )
-        .replace(
-            "print_wait_secs = 10",
-            &format!("print_wait_secs = {wait_secs}"),
-        );
+        .replace("wait_secs = 10 ", &format!("wait_secs = {wait_secs} "));
     std::fs::write(&path, toml).unwrap();
     pos.open_shift();
     (pos, sim, server)
@@ -46,6 +43,19 @@ fn pos_sale_prints_the_receipt_and_opens_the_drawer_after_cash() {
     );
     assert!(text.contains(&format!("[QR {receipt}]")), "{text}");
     assert_eq!(sim.drawer_kicks(), 1);
+
+    let reprint = pos.run_as(CASHIER, &["receipt", "print", &receipt]);
+    assert_eq!(reprint.code, 0, "{}", reprint.stderr);
+    let receipts = sim.receipts();
+    assert_eq!(receipts.len(), 2);
+    let copy = receipts[1].text();
+    assert!(
+        copy.contains("*** COPY ***") && copy.contains("Sourdough Loaf 800g"),
+        "{copy}"
+    );
+    let missing = pos.run_as(CASHIER, &["receipt", "print", "L01-999999"]);
+    assert_eq!(missing.code, 1, "{}", missing.stderr);
+    assert!(missing.stderr.contains("L01-999999"), "{}", missing.stderr);
 
     let refused = pos.run_as(CASHIER, &["shift", "no-sale"]);
     assert_eq!(refused.code, 1, "{}", refused.stderr);

@@ -35,8 +35,8 @@ fn lane(printer: &str, paper_mm: u16) -> (tempfile::TempDir, Lane) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.devices.printer = printer.to_string();
-    config.receipt.paper_mm = paper_mm;
-    config.receipt.print_wait_secs = 10;
+    config.devices.paper_mm = paper_mm;
+    config.devices.wait_secs = 10;
     let (mut lane, _) = Lane::init(dir.path(), config, true).unwrap();
     lane.login("cashier", "1111").unwrap();
     lane.open_shift(dec!(100)).unwrap();
@@ -176,7 +176,7 @@ fn a_printer_that_is_gone_never_loses_the_sale() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.devices.printer = format!("tcp:127.0.0.1:{port}");
-    config.receipt.print_wait_secs = 1;
+    config.devices.wait_secs = 1;
     let (mut lane, _) = Lane::init(dir.path(), config, true).unwrap();
     lane.login("cashier", "1111").unwrap();
     lane.open_shift(dec!(0)).unwrap();

@@ -116,8 +116,9 @@ pub fn shift(ctx: &Ctx, c: ShiftCmd) -> Result<(), CliError> {
         } => {
             lane.no_sale(&reason, manager_pin.as_deref())?;
             if crate::printing::cli_prints_on(&ctx.config.devices.printer) {
-                let printer = crate::printing::PrinterConfig::from_config(&ctx.config);
-                crate::printing::open_drawer(&printer).map_err(|e| {
+                let drawer = crate::printing::PrinterConfig::from_config(&ctx.config)
+                    .and_then(|printer| crate::printing::open_drawer(&printer));
+                drawer.map_err(|e| {
                     CliError::Data(format!(
                         "no-sale recorded, but the drawer did not open: {e}"
                     ))

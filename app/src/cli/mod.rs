@@ -3,7 +3,9 @@
 //! reason on stderr. `--json` prints machine-readable output on stdout.
 
 mod admin;
+mod backoffice;
 mod catalog;
+mod hardware;
 mod report;
 mod sale;
 
@@ -32,6 +34,9 @@ pub struct Cli {
     /// That user's PIN.
     #[arg(long, global = true, env = "POS_PIN", hide_env_values = true)]
     pub pin: Option<String>,
+    /// With no command: run the touchscreen full-screen, without window decorations.
+    #[arg(long)]
+    pub kiosk: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -71,6 +76,29 @@ pub enum Command {
     Config,
     /// Measures lookups and search on the current catalog (p50/p99).
     Bench(report::BenchArgs),
+    /// Configured and discovered devices; card and reader events as they happen.
+    #[command(subcommand)]
+    Devices(crate::devices::DevicesCmd),
+    /// Simulated devices for testers: card on pcscd's virtual reader, printer, acquirer.
+    #[command(subcommand)]
+    Sim(hardware::SimCmd),
+    /// Read the card in a reader: what the terminal sees, or the APDU trace (PAN masked).
+    #[command(subcommand)]
+    Card(crate::card_emv::CardCmd),
+    /// The receipt printer: test page.
+    #[command(subcommand)]
+    Print(crate::printing::PrintCmd),
+    /// Receipts: reprint a stored sale, refund or void (marked COPY).
+    #[command(subcommand)]
+    Receipt(crate::printing::ReceiptCmd),
+    /// The acquirer link: echo test, recovery of unfinished authorizations, status.
+    #[command(subcommand)]
+    Acquirer(crate::acquirer::cli::AcquirerCmd),
+    /// Sync with the back office: queue status, push now.
+    #[command(subcommand)]
+    Sync(crate::sync::cli::SyncCmd),
+    /// The back office (HQ) service and its administration.
+    Hq(Box<crate::sync::cli::HqArgs>),
 }
 
 /// Why a command failed, and so which exit code.
@@ -170,13 +198,6 @@ fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".pos"))
 }
 
-const SHORT_HELP: &str = "pos: point-of-sale terminal
-  pos init --demo                  set up a data dir with the demo catalog and users
-  pos sale --scan CODE --pay cash:20   ring up one sale (log in with --user/--pin)
-  pos --help                       every command
-(The touchscreen UI starts here once it is built in.)
-";
-
 /// Runs the command line; the returned code is the process exit code.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -214,8 +235,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         config,
     };
     let Some(command) = cli.command else {
-        print!("{SHORT_HELP}");
-        return Ok(());
+        return touchscreen(&ctx.data_dir, cli.kiosk);
     };
     match command {
         Command::Init(a) => admin::init(&ctx, a),
@@ -231,7 +251,63 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Customer(c) => admin::customer(&ctx, c),
         Command::Config => ctx.print(&ctx.config.masked(), || ctx.config.to_display_toml()),
         Command::Bench(a) => report::bench(&ctx, a),
+        Command::Devices(c) => hardware::devices(&ctx, c),
+        Command::Sim(c) => hardware::sim(c),
+        Command::Card(c) => hardware::card(c),
+        Command::Print(c) => hardware::print(&ctx, c),
+        Command::Receipt(c) => hardware::receipt(&ctx, c),
+        Command::Acquirer(c) => hardware::acquirer(&ctx, c),
+        Command::Sync(c) => backoffice::sync(&ctx, c),
+        Command::Hq(a) => backoffice::hq(&ctx, *a),
     }
+}
+
+/// `pos` with no command: the touchscreen on this data dir (created and seeded with the demo
+/// catalog and users on first start).
+fn touchscreen(data_dir: &std::path::Path, kiosk: bool) -> Result<(), CliError> {
+    // The window system refuses to start without a display, and iced panics on that: say it.
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        return Err(CliError::Data(
+            "no display for the touchscreen (DISPLAY is not set); see `pos --help` for the CLI"
+                .into(),
+        ));
+    }
+    let options = crate::ui::Options::for_data_dir(data_dir, kiosk).map_err(|e| match e {
+        crate::ui::StartError::Services(e) => CliError::Service(e),
+        other => CliError::Data(other.to_string()),
+    })?;
+    // The back-office link runs beside the UI for as long as the window is open.
+    let config =
+        Config::load(data_dir, std::env::vars()).map_err(|e| CliError::Data(e.to_string()))?;
+    let _sync = start_sync_worker(data_dir, &config)?;
+    crate::ui::run(options).map_err(|e| CliError::Data(format!("cannot open the window: {e}")))
+}
+
+/// Starts the sync worker when `[sync] hq_url` is set; dropping the handle stops it.
+fn start_sync_worker(
+    data_dir: &std::path::Path,
+    config: &Config,
+) -> Result<Option<crate::sync::worker::WorkerThread>, CliError> {
+    use crate::sync::{client::HqClient, worker};
+    if !config.sync.enabled() {
+        return Ok(None);
+    }
+    let failed = |what: &str, e: &dyn std::fmt::Display| CliError::Data(format!("{what}: {e}"));
+    let conn = rusqlite::Connection::open(data_dir.join(crate::store::DB_FILE))
+        .map_err(|e| failed("sync worker cannot open the database", &e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| failed("sync worker", &e))?;
+    let client = HqClient::new(
+        &config.sync.hq_url,
+        &config.sync.lane_token,
+        config.sync.timeout(),
+    )
+    .map_err(|e| failed("[sync] hq_url", &e))?;
+    let lane_worker =
+        worker::LaneWorker::new(conn, client, config.sync.worker_settings(&config.lane.id));
+    worker::WorkerThread::spawn(lane_worker)
+        .map(Some)
+        .map_err(|e| failed("cannot start the sync worker", &e))
 }
 
 /// Parses a money or quantity argument.

@@ -13,36 +13,26 @@ use pos_hal::receipt::{
 };
 use rust_decimal::Decimal;
 
-/// `[receipt]`: how receipts look and how long a print may wait for the printer.
+/// `[receipt]`: how receipts look (paper width is `[devices] paper_mm`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct ReceiptConfig {
-    /// Paper width: 58 (32 columns) or 80 (48 columns).
-    pub paper_mm: u16,
     /// Footer lines, separated by `|`.
     pub footer: String,
     /// Code of the receipt number: `qr`, `code128` or `none`.
     pub code: String,
-    /// Seconds the CLI waits for a held job (paper out, cover open) before giving up on it.
-    pub print_wait_secs: u64,
 }
 
 impl Default for ReceiptConfig {
     fn default() -> Self {
         Self {
-            paper_mm: 80,
             footer: "Thank you for shopping with us!".into(),
             code: "qr".into(),
-            print_wait_secs: 10,
         }
     }
 }
 
 impl ReceiptConfig {
-    pub fn columns(&self) -> Result<Columns, ServiceError> {
-        Columns::for_paper_mm(self.paper_mm).map_err(|e| ServiceError::Config(e.to_string()))
-    }
-
     fn receipt_code(&self) -> Result<ReceiptCode, ServiceError> {
         match self.code.as_str() {
             "qr" => Ok(ReceiptCode::Qr),
@@ -86,7 +76,9 @@ impl Lane {
     ) -> Result<Document, ServiceError> {
         let doc = self.find_receipt(receipt_no)?;
         let receipt = self.receipt(receipt_no, copy)?;
-        layout(&doc, &receipt, self.config.receipt.columns()?)
+        let columns = Columns::for_paper_mm(self.config.devices.paper_mm)
+            .map_err(|e| ServiceError::Config(format!("devices.paper_mm: {e}")))?;
+        layout(&doc, &receipt, columns)
     }
 }
 

@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0001_init.sql"),
     },
     Migration {
+        version: 100,
+        name: "sync_state",
+        sql: include_str!("migrations/0100_sync_state.sql"),
+    },
+    Migration {
         version: 300,
         name: "payment_emv",
         sql: include_str!("migrations/0300_payment_emv.sql"),

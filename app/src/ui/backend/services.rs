@@ -66,7 +66,8 @@ fn start_printer(config: &crate::config::Config) -> Option<PrinterWorker> {
     if matches!(config.devices.printer.trim(), "" | "none") {
         return None;
     }
-    PrinterWorker::start(&PrinterConfig::from_config(config))
+    PrinterConfig::from_config(config)
+        .and_then(|printer| PrinterWorker::start(&printer))
         .inspect_err(|e| tracing::warn!(error = %e, "ui: no receipt printer"))
         .ok()
 }
@@ -684,7 +685,8 @@ impl Backend for ServicesBackend {
         };
         match name {
             "Printer" => {
-                let config = PrinterConfig::from_config(self.lane().config());
+                let config = PrinterConfig::from_config(self.lane().config())
+                    .map_err(|e| BackendError::Invalid(e.to_string()))?;
                 let page = pos_hal::receipt::Columns::for_paper_mm(config.paper_mm)
                     .and_then(|c| crate::printing::test_page(c, &config.printer))
                     .map_err(|e| BackendError::Invalid(e.to_string()))?;

@@ -1,0 +1,32 @@
+//! `pos sync` and `pos hq`: the lane's side of the back-office link and the HQ service.
+
+use super::{CliError, Ctx};
+use crate::sync::cli::{HqArgs, SyncCmd};
+
+/// HQ out of reach (`HqUnreachable`) and every other failure here are I/O or data errors
+/// (exit 3), the error chain on one line.
+fn data(e: anyhow::Error) -> CliError {
+    CliError::Data(format!("{e:#}"))
+}
+
+pub fn sync(ctx: &Ctx, cmd: SyncCmd) -> Result<(), CliError> {
+    let database = ctx.data_dir.join(crate::store::DB_FILE);
+    if !database.exists() {
+        return Err(CliError::Data(format!(
+            "no database in {}: run `pos init` first",
+            ctx.data_dir.display()
+        )));
+    }
+    crate::sync::cli::run_sync(
+        cmd,
+        &database,
+        &ctx.config.lane.id,
+        &ctx.config.sync,
+        ctx.json,
+    )
+    .map_err(data)
+}
+
+pub fn hq(ctx: &Ctx, args: HqArgs) -> Result<(), CliError> {
+    crate::sync::cli::run_hq(args, ctx.json).map_err(data)
+}

@@ -1,1 +1,0 @@
-//! sync — not yet implemented; see the issue that owns it.
