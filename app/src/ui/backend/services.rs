@@ -118,6 +118,11 @@ impl ServicesBackend {
         }
     }
 
+    /// The lane's printer thread (tests read the simulated printer through it).
+    pub fn printer(&self) -> Option<&PrinterWorker> {
+        self.printer.as_ref()
+    }
+
     fn forget_categories(&self) {
         *self.categories.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
