@@ -1,7 +1,11 @@
-//! Printing from the lane: the printer named in `[devices]`, a test page, reprints of stored
-//! receipts, and the simulated printer as a service. CLI shapes (`pos print test`,
-//! `pos receipt print RECEIPT`, `pos sim printer --tcp ADDR | --pty`) are clap types here; the
-//! CLI module wires them, and the store supplies the receipt to reprint.
+//! Printing from the lane: the printer named in `[devices]`, a test page, the sale's receipt
+//! right after the sale is committed (then the drawer kick after cash), reprints of stored
+//! receipts marked COPY, the no-sale drawer kick, and the simulated printer as a service.
+//! CLI shapes (`pos print test`, `pos receipt print RECEIPT`, `pos sim printer --tcp ADDR |
+//! --pty`) are clap types here; the CLI module wires them. The UI prints through
+//! [`worker::PrinterWorker`], which keeps a held job alive until the printer recovers.
+//! Printing never undoes a sale: a printer that is out of paper or gone is reported, and the
+//! receipt can be reprinted from the store.
 
 pub mod worker;
 
