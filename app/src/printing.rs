@@ -299,6 +299,16 @@ pub fn cli_prints_on(printer: &str) -> bool {
     !matches!(printer.trim(), "" | "none" | "sim")
 }
 
+/// Whether the cash drawer hangs on the receipt printer's kick port: `[devices] drawer =
+/// "printer"`, or the simulated drawer on the simulated printer.
+pub fn drawer_on_printer(config: &Config) -> bool {
+    match config.devices.drawer.trim() {
+        "printer" => true,
+        "sim" => config.devices.printer.trim() == "sim",
+        _ => false,
+    }
+}
+
 /// What became of a sale's receipt. The sale is committed before printing starts, so none of
 /// these undoes it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

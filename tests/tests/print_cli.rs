@@ -24,7 +24,8 @@ fn pos_with_printer(wait_secs: u64) -> (Pos, SimPrinterHandle, SimServer) {
             "printer = \"sim\"",
             &format!("printer = \"tcp:{}\"", server.endpoint),
         )
-        .replace("wait_secs = 10 ", &format!("wait_secs = {wait_secs} "));
+        .replace("wait_secs = 10 ", &format!("wait_secs = {wait_secs} "))
+        .replace("drawer = \"sim\"", "drawer = \"printer\"");
     std::fs::write(&path, toml).unwrap();
     pos.open_shift();
     (pos, sim, server)

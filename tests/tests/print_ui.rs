@@ -35,6 +35,7 @@ fn payment_preview_print_held_and_test_page_through_the_ui_backend() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.devices.printer = format!("tcp:{}", server.endpoint);
+    config.devices.drawer = "printer".into();
     let (lane, _) = Lane::init(dir.path(), config, true).unwrap();
     let backend = ServicesBackend::new(lane);
     backend.login("cashier", "1111").unwrap();

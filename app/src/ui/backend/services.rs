@@ -379,6 +379,7 @@ impl Backend for ServicesBackend {
             Err(e) => vec![format!("receipt preview unavailable: {e}")],
         };
         if receipt.tenders.iter().any(|t| t.payment.kind.is_cash())
+            && crate::printing::drawer_on_printer(lane.config())
             && let Some(printer) = &self.printer
             && let Err(e) = printer.open_drawer()
         {
