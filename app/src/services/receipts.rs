@@ -465,6 +465,32 @@ mod tests {
     }
 
     #[test]
+    fn footer_and_code_come_from_the_config_file_or_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = [
+            (
+                "POS_RECEIPT_FOOTER".to_string(),
+                "Open 7-22 | Returns 30 days".to_string(),
+            ),
+            ("POS_RECEIPT_CODE".to_string(), "code128".to_string()),
+        ];
+        let config = Config::load(dir.path(), env).unwrap();
+        let (mut lane, _) = Lane::init(dir.path(), config, true).unwrap();
+        lane.login("cashier", "1111").unwrap();
+        lane.open_shift(dec!(0)).unwrap();
+        lane.scan("SKU-01001").unwrap();
+        lane.add_tender(TenderKind::Cash, dec!(5)).unwrap();
+        let r = lane.complete_sale().unwrap();
+        let text = plain(&lane, &r.receipt_no, ReceiptCopy::Original);
+        assert!(
+            text.contains("Open 7-22") && text.contains("Returns 30 days"),
+            "{text}"
+        );
+        // Code 128 prints bars with the number under them, and no QR.
+        assert!(text.contains("|||") && !text.contains("[QR"), "{text}");
+    }
+
+    #[test]
     fn unknown_receipt_and_bad_code_setting_are_typed_errors() {
         let (_d, lane) = lane();
         assert!(matches!(
