@@ -39,6 +39,8 @@ pub struct Config {
     pub devices: DevicesConfig,
     pub acquirer: AcquirerConfig,
     pub sync: SyncConfig,
+    /// `[receipt]`: paper width, footer, receipt-number code (printing helper).
+    pub receipt: crate::services::ReceiptConfig,
 }
 
 /// This terminal and its rules.

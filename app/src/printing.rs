@@ -1,13 +1,21 @@
-//! Printing from the lane: the printer named in `[devices]`, a test page, reprints of stored
-//! receipts, and the simulated printer as a service. CLI shapes (`pos print test`,
-//! `pos receipt print RECEIPT`, `pos sim printer --tcp ADDR | --pty`) are clap types here; the
-//! CLI module wires them, and the store supplies the receipt to reprint.
+//! Printing from the lane: the printer named in `[devices]`, a test page, the sale's receipt
+//! right after the sale is committed (then the drawer kick after cash), reprints of stored
+//! receipts marked COPY, the no-sale drawer kick, and the simulated printer as a service.
+//! CLI shapes (`pos print test`, `pos receipt print RECEIPT`, `pos sim printer --tcp ADDR |
+//! --pty`) are clap types here; the CLI module wires them. The UI prints through
+//! [`worker::PrinterWorker`], which keeps a held job alive until the printer recovers.
+//! Printing never undoes a sale: a printer that is out of paper or gone is reported, and the
+//! receipt can be reprinted from the store.
+
+pub mod worker;
 
 use std::io::BufRead;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::config::Config;
+use crate::services::{Lane, ReceiptCopy};
 use anyhow::Context;
 use pos_drivers::escpos::printer::EscPosPrinter;
 use pos_drivers::escpos::spooler::SpoolerConfig;
@@ -21,13 +29,13 @@ use pos_drivers::sim::swipe::{SimSwipeHandle, SimSwipeReader};
 use pos_drivers::usb::hidpos::HidPosLayout;
 use pos_drivers::usb::{CLASS_HID, ScannerMode, UsbHidMsr, UsbHidScanner};
 use pos_drivers::usb::{CLASS_PRINTER, UsbBulkPipe, UsbId, UsbTarget};
+use pos_hal::device::drawer::CashDrawer;
 use pos_hal::device::msr::MagStripeReader;
 use pos_hal::device::printer::{JobId, PaperLevel, PrinterEvent, ReceiptPrinter};
 use pos_hal::device::scanner::BarcodeScanner;
 use pos_hal::device::{DeviceError, UposDevice};
 use pos_hal::receipt::{
-    Barcode, Columns, Document, DocumentBuilder, QrCode, ReceiptError, SaleReceipt, Style,
-    Symbology,
+    Barcode, Columns, Document, DocumentBuilder, QrCode, ReceiptError, Style, Symbology,
 };
 
 /// Why printing from the lane failed.
@@ -40,7 +48,9 @@ pub enum PrintingError {
     #[error(transparent)]
     Device(#[from] DeviceError),
     #[error(transparent)]
-    Receipt(#[from] ReceiptError),
+    Layout(#[from] ReceiptError),
+    #[error(transparent)]
+    Service(#[from] crate::services::ServiceError),
     #[error("{job} not printed within {secs}s; it stays queued while this process runs")]
     NotPrinted { job: JobId, secs: u64 },
 }
@@ -73,6 +83,16 @@ impl Default for PrinterConfig {
             scanner: "sim".into(),
             msr: "sim".into(),
         }
+    }
+}
+
+impl PrinterConfig {
+    /// The printer settings in force (`[devices]`).
+    pub fn from_config(config: &Config) -> Result<Self, PrintingError> {
+        config
+            .devices
+            .printer_config()
+            .map_err(|e| PrintingError::Spec(e.to_string()))
     }
 }
 
@@ -227,22 +247,36 @@ pub fn test_page(columns: Columns, printer: &str) -> Result<Document, ReceiptErr
         .build())
 }
 
-/// Prints and waits until the job completes or `wait` passes; reports each event on stdout.
+/// Prints and waits until the job completes or `wait` passes; `report` hears each event.
 pub fn print_and_wait<P: BytePipe>(
     printer: &mut EscPosPrinter<P>,
     document: &Document,
     wait: Duration,
+    report: &mut dyn FnMut(String),
 ) -> Result<JobId, PrintingError> {
     let job = printer.print(document)?;
+    wait_for_job(printer, job, wait, report)
+}
+
+/// Moves the queue until `job` completes or `wait` passes. A held job (paper out, cover open,
+/// offline) is reported and resumes by itself once the printer recovers within `wait`.
+pub fn wait_for_job<P: BytePipe>(
+    printer: &mut EscPosPrinter<P>,
+    job: JobId,
+    wait: Duration,
+    report: &mut dyn FnMut(String),
+) -> Result<JobId, PrintingError> {
     let deadline = Instant::now() + wait;
     loop {
         for event in printer.poll()? {
             match event {
-                PrinterEvent::Held { reason, .. } => println!("{job} held: {reason}"),
-                PrinterEvent::Resumed { .. } => println!("{job} resumed"),
-                PrinterEvent::PaperNearEnd => println!("paper is running low"),
+                PrinterEvent::Held { job: held, reason } => {
+                    report(format!("{held} held: {reason}"))
+                }
+                PrinterEvent::Resumed { job: resumed } => report(format!("{resumed} resumed")),
+                PrinterEvent::PaperNearEnd => report("paper is running low".into()),
                 PrinterEvent::Completed { job: done } if done == job => {
-                    println!("{job} printed");
+                    report(format!("{job} printed"));
                     return Ok(job);
                 }
                 _ => {}
@@ -256,6 +290,84 @@ pub fn print_and_wait<P: BytePipe>(
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Whether `[devices] printer` names a printer the CLI should print on: a real one
+/// (tcp/serial/usb). `sim` is the UI's in-process printer; a one-shot CLI run has no one to
+/// show it to, and `none` (or empty) turns printing off.
+pub fn cli_prints_on(printer: &str) -> bool {
+    !matches!(printer.trim(), "" | "none" | "sim")
+}
+
+/// Whether the cash drawer hangs on the receipt printer's kick port: `[devices] drawer =
+/// "printer"`, or the simulated drawer on the simulated printer.
+pub fn drawer_on_printer(config: &Config) -> bool {
+    match config.devices.drawer.trim() {
+        "printer" => true,
+        "sim" => config.devices.printer.trim() == "sim",
+        _ => false,
+    }
+}
+
+/// What became of a sale's receipt. The sale is committed before printing starts, so none of
+/// these undoes it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case", tag = "receipt")]
+pub enum ReceiptPrint {
+    Printed {
+        job: u64,
+    },
+    /// Held or unreachable past the wait; `pos receipt print` reprints it.
+    NotPrinted {
+        reason: String,
+    },
+}
+
+/// Prints a committed sale's receipt on the configured printer and, after a cash sale, kicks
+/// the drawer through the printer (first, so the drawer opens even while paper is out).
+/// Never fails: whatever goes wrong is reported and the receipt can be reprinted.
+pub fn print_sale_receipt(
+    lane: &Lane,
+    receipt_no: &str,
+    open_drawer: bool,
+    report: &mut dyn FnMut(String),
+) -> ReceiptPrint {
+    let result = (|| -> Result<JobId, PrintingError> {
+        let config = PrinterConfig::from_config(lane.config())?;
+        let document = lane.receipt_document(receipt_no, ReceiptCopy::Original)?;
+        let mut printer = open_printer(&config)?;
+        let job = printer.print(&document)?;
+        if open_drawer {
+            match printer.open_drawer() {
+                Ok(()) => report("drawer opened".into()),
+                Err(e) => report(format!("drawer not opened: {e}")),
+            }
+        }
+        wait_for_job(
+            &mut printer,
+            job,
+            Duration::from_secs(config.wait_secs),
+            report,
+        )
+    })();
+    match result {
+        Ok(job) => ReceiptPrint::Printed { job: job.0 },
+        Err(e) => {
+            let reason = format!(
+                "receipt {receipt_no} not printed ({e}); the sale is recorded: reprint with `pos receipt print {receipt_no}`"
+            );
+            tracing::warn!(receipt = receipt_no, error = %e, "receipt not printed");
+            report(reason.clone());
+            ReceiptPrint::NotPrinted { reason }
+        }
+    }
+}
+
+/// Opens the cash drawer through the printer (the caller has enforced who may).
+pub fn open_drawer(config: &PrinterConfig) -> Result<(), PrintingError> {
+    let mut printer = open_printer(config)?;
+    printer.open_drawer()?;
+    Ok(())
 }
 
 /// `pos print ...`
@@ -272,7 +384,7 @@ pub enum PrintCmd {
 /// `pos receipt ...`
 #[derive(Debug, clap::Subcommand)]
 pub enum ReceiptCmd {
-    /// Reprint a stored receipt (marked as a duplicate).
+    /// Reprint a stored sale, refund or void receipt (marked COPY).
     Print {
         /// Receipt number.
         receipt: String,
@@ -299,29 +411,25 @@ pub fn run_print(cmd: PrintCmd, config: &PrinterConfig) -> anyhow::Result<()> {
                 &mut device,
                 &test_page(columns, &config.printer)?,
                 Duration::from_secs(config.wait_secs),
+                &mut |m| println!("{m}"),
             )?;
             Ok(())
         }
     }
 }
 
-/// Reprints: `load` fetches the receipt from the store (`None` if there is no such receipt).
-pub fn run_receipt(
-    cmd: ReceiptCmd,
-    config: &PrinterConfig,
-    load: impl FnOnce(&str) -> anyhow::Result<Option<SaleReceipt>>,
-) -> anyhow::Result<()> {
+/// Reprints a stored sale, refund or void, marked COPY, on the configured printer.
+pub fn run_receipt(cmd: ReceiptCmd, lane: &Lane) -> Result<(), PrintingError> {
     match cmd {
         ReceiptCmd::Print { receipt, printer } => {
-            let config = with_override(config, &printer);
-            let mut sale = load(&receipt)?.with_context(|| format!("no receipt {receipt}"))?;
-            sale.copy_label = Some("DUPLICATE".into());
-            let document = sale.to_document(Columns::for_paper_mm(config.paper_mm)?)?;
+            let config = with_override(&PrinterConfig::from_config(lane.config())?, &printer);
+            let document = lane.receipt_document(&receipt, ReceiptCopy::Reprint)?;
             let mut device = open_printer(&config)?;
             print_and_wait(
                 &mut device,
                 &document,
                 Duration::from_secs(config.wait_secs),
+                &mut |m| println!("{m}"),
             )?;
             Ok(())
         }
@@ -487,6 +595,7 @@ mod tests {
             &mut printer,
             &test_page(Columns::C48, "sim").unwrap(),
             Duration::from_secs(5),
+            &mut |_| {},
         )
         .unwrap();
         let receipts = handle.receipts();
@@ -510,7 +619,12 @@ mod tests {
         );
         printer.start(Duration::from_secs(1)).unwrap();
         let doc = test_page(Columns::C48, "sim").unwrap();
-        let err = print_and_wait(&mut printer, &doc, Duration::from_millis(300)).unwrap_err();
+        let mut heard = Vec::new();
+        let err = print_and_wait(&mut printer, &doc, Duration::from_millis(300), &mut |m| {
+            heard.push(m)
+        })
+        .unwrap_err();
+        assert!(heard.iter().any(|m| m.contains("held")), "{heard:?}");
         assert!(err.to_string().contains("not printed"), "{err}");
         handle.set_paper(PaperLevel::Adequate);
         assert!(

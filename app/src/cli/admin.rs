@@ -115,6 +115,17 @@ pub fn shift(ctx: &Ctx, c: ShiftCmd) -> Result<(), CliError> {
             manager_pin,
         } => {
             lane.no_sale(&reason, manager_pin.as_deref())?;
+            if crate::printing::cli_prints_on(&ctx.config.devices.printer)
+                && crate::printing::drawer_on_printer(&ctx.config)
+            {
+                let drawer = crate::printing::PrinterConfig::from_config(&ctx.config)
+                    .and_then(|printer| crate::printing::open_drawer(&printer));
+                drawer.map_err(|e| {
+                    CliError::Data(format!(
+                        "no-sale recorded, but the drawer did not open: {e}"
+                    ))
+                })?;
+            }
             ctx.print(&serde_json::json!({"ok": true}), || {
                 "drawer opened (no sale)\n".into()
             })

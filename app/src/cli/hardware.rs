@@ -7,7 +7,7 @@ use super::{CliError, Ctx};
 use crate::acquirer::cli::{AcquirerCmd, SimAcquirerArgs};
 use crate::card_emv::CardCmd;
 use crate::devices::{DevicesCmd, SimCardArgs};
-use crate::printing::{PrintCmd, SimPrinterArgs};
+use crate::printing::{PrintCmd, PrintingError, ReceiptCmd, SimPrinterArgs};
 
 /// `pos sim ...`: every simulated device a tester drives.
 #[derive(Debug, clap::Subcommand)]
@@ -62,6 +62,16 @@ pub fn print(ctx: &Ctx, cmd: PrintCmd) -> Result<(), CliError> {
         .printer_config()
         .map_err(|e| CliError::Data(e.to_string()))?;
     crate::printing::run_print(cmd, &printer).map_err(data)
+}
+
+/// `pos receipt print RECEIPT`: an unknown receipt is refused (exit 1), a printer failure is
+/// an I/O error (exit 3).
+pub fn receipt(ctx: &Ctx, cmd: ReceiptCmd) -> Result<(), CliError> {
+    let lane = ctx.lane()?;
+    crate::printing::run_receipt(cmd, &lane).map_err(|e| match e {
+        PrintingError::Service(e) => CliError::Service(e),
+        other => CliError::Data(other.to_string()),
+    })
 }
 
 pub fn acquirer(ctx: &Ctx, cmd: AcquirerCmd) -> Result<(), CliError> {

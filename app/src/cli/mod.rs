@@ -91,6 +91,9 @@ pub enum Command {
     /// The receipt printer: test page.
     #[command(subcommand)]
     Print(crate::printing::PrintCmd),
+    /// Receipts: reprint a stored sale, refund or void (marked COPY).
+    #[command(subcommand)]
+    Receipt(crate::printing::ReceiptCmd),
     /// The acquirer link: echo test, recovery of unfinished authorizations, status.
     #[command(subcommand)]
     Acquirer(crate::acquirer::cli::AcquirerCmd),
@@ -256,6 +259,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sim(c) => hardware::sim(c),
         Command::Card(c) => hardware::card(c),
         Command::Print(c) => hardware::print(&ctx, c),
+        Command::Receipt(c) => hardware::receipt(&ctx, c),
         Command::Acquirer(c) => hardware::acquirer(&ctx, c),
         Command::Sync(c) => backoffice::sync(&ctx, c),
         Command::Hq(a) => backoffice::hq(&ctx, *a),

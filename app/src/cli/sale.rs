@@ -152,6 +152,14 @@ pub fn sale(ctx: &Ctx, a: SaleArgs) -> Result<(), CliError> {
         lane.add_tender(kind, decimal(amount, "amount")?)?;
     }
     let receipt = lane.complete_sale()?;
+    // The sale is committed: printing (and the drawer) may fail, the sale stays.
+    if crate::printing::cli_prints_on(&ctx.config.devices.printer) {
+        let cash = receipt.tenders.iter().any(|t| t.payment.kind.is_cash())
+            && crate::printing::drawer_on_printer(&ctx.config);
+        crate::printing::print_sale_receipt(&lane, &receipt.receipt_no, cash, &mut |m| {
+            eprintln!("{m}")
+        });
+    }
     ctx.print(&receipt, || receipt_text(&receipt))
 }
 

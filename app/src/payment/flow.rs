@@ -161,7 +161,7 @@ pub struct ApprovedCard {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CardResult {
-    Approved(ApprovedCard),
+    Approved(Box<ApprovedCard>),
     /// A reason a cashier understands.
     Declined {
         reason: String,
@@ -284,6 +284,31 @@ fn scripts(field55: Option<&Vec<u8>>) -> Vec<u8> {
         .filter(|o| o.tag == Tag(0x71) || o.tag == Tag(0x72))
         .flat_map(|o| o.encode())
         .collect()
+}
+
+/// The receipt's EMV block from the kernel's outcome (no PAN, track or PIN in it).
+fn card_emv(outcome: &pos_hal::emv::kernel::Outcome) -> crate::store::CardEmv {
+    use pos_hal::emv::kernel::CvmPerformed;
+    crate::store::CardEmv {
+        aid: pos_hal::hexutil::encode(&outcome.aid),
+        label: outcome.label.clone(),
+        entry_mode: match outcome.interface {
+            Interface::Contactless => "contactless",
+            Interface::Contact => "chip",
+        }
+        .into(),
+        tvr: pos_hal::hexutil::encode(&outcome.tvr),
+        tsi: pos_hal::hexutil::encode(&outcome.tsi),
+        cvm: match outcome.cvm {
+            CvmPerformed::None => "NO CVM",
+            CvmPerformed::OfflinePin | CvmPerformed::OnlinePin => "PIN VERIFIED",
+            CvmPerformed::Signature => "SIGNATURE",
+            CvmPerformed::OfflinePinAndSignature => "PIN VERIFIED + SIGNATURE",
+            CvmPerformed::ConsumerDevice => "CONSUMER DEVICE",
+            CvmPerformed::Failed => "CVM FAILED",
+        }
+        .into(),
+    }
 }
 
 /// What the online step left behind.
@@ -493,17 +518,20 @@ fn conclude(
     let masked_pan = outcome.masked_pan.clone();
     let now = time::OffsetDateTime::now_utc();
     match (outcome.decision, online.token) {
-        (Decision::ApprovedOnline, Some(token)) => Ok(CardResult::Approved(ApprovedCard {
-            amount,
-            details: CardDetails {
-                masked_pan,
-                brand,
-                auth_code: online.auth_code.unwrap_or_default(),
-            },
-            stan: online.stan,
-            token: Some(token),
-            online: true,
-        })),
+        (Decision::ApprovedOnline, Some(token)) => {
+            Ok(CardResult::Approved(Box::new(ApprovedCard {
+                amount,
+                details: CardDetails {
+                    masked_pan,
+                    brand,
+                    auth_code: online.auth_code.unwrap_or_default(),
+                    emv: Some(card_emv(outcome)),
+                },
+                stan: online.stan,
+                token: Some(token),
+                online: true,
+            })))
+        }
         (_, Some(token)) => {
             // The issuer approved but the card refused (ARPC, script, removal): reverse.
             let report = link.abandon(token, now)?;
@@ -555,24 +583,27 @@ fn approve_offline(
         masked_pan: outcome.masked_pan.clone(),
         brand: outcome.label.clone(),
         auth_code,
+        emv: Some(card_emv(outcome)),
     };
     Ok(
         match link.authorize(&payment, time::OffsetDateTime::now_utc())? {
-            LinkOutcome::ApprovedOffline { stan, .. } => CardResult::Approved(ApprovedCard {
-                amount,
-                details: details(OFFLINE_APPROVAL_CODE.into()),
-                stan,
-                token: None,
-                online: false,
-            }),
+            LinkOutcome::ApprovedOffline { stan, .. } => {
+                CardResult::Approved(Box::new(ApprovedCard {
+                    amount,
+                    details: details(OFFLINE_APPROVAL_CODE.into()),
+                    stan,
+                    token: None,
+                    online: false,
+                }))
+            }
             // The host came back in the meantime and approved: an ordinary online approval.
-            LinkOutcome::Approved(a) => CardResult::Approved(ApprovedCard {
+            LinkOutcome::Approved(a) => CardResult::Approved(Box::new(ApprovedCard {
                 amount,
                 details: details(a.auth_code.unwrap_or_default()),
                 stan: a.stan,
                 token: Some(a.token),
                 online: true,
-            }),
+            })),
             LinkOutcome::Declined { reason, .. } => CardResult::Declined {
                 reason: reason.to_owned(),
             },

@@ -179,6 +179,7 @@ impl Lane {
             card_brand: Some(approved.details.brand.clone()),
             auth_code: Some(approved.details.auth_code.clone()),
             reference: Some(stan_reference(approved.stan)),
+            emv: approved.details.emv.clone(),
         }];
         let approvals: Vec<i64> = approved.token.map(|t| t.0).into_iter().collect();
         match self.store.record_refund_settling(&refund, &approvals) {

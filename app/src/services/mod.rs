@@ -5,6 +5,7 @@
 mod card;
 mod catalog;
 mod error;
+mod receipts;
 mod refunds;
 mod sale;
 mod setup;
@@ -12,6 +13,7 @@ mod shift;
 
 pub use card::{CardError, CardRefund};
 pub use error::{ErrorKind, ManagerAction, ServiceError};
+pub use receipts::{ReceiptConfig, ReceiptCopy, layout, sale_receipt};
 pub use sale::{CardDetails, Receipt, Tender};
 pub use setup::{DEMO_CATALOG, DEMO_USERS, DemoUser, tax_table};
 

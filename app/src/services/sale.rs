@@ -7,7 +7,7 @@ use crate::domain::barcode::{Scan, ScanTarget};
 use crate::domain::cart::{Cart, CartError, Discount, LineId, Totals};
 use crate::domain::catalog::{Item, TaxClass, Unit};
 use crate::domain::tender::{Payment, Settlement, TenderKind, settle};
-use crate::store::{ItemRow, NewPayment, NewSale, NewSaleLine, SearchHit, StoreError};
+use crate::store::{CardEmv, ItemRow, NewPayment, NewSale, NewSaleLine, SearchHit, StoreError};
 use rust_decimal::Decimal;
 
 /// What the card flow hands back for a card tender: masked data only.
@@ -17,6 +17,9 @@ pub struct CardDetails {
     pub masked_pan: String,
     pub brand: String,
     pub auth_code: String,
+    /// AID, label, entry mode, TVR, TSI, CVM for the receipt's EMV block (chip/contactless).
+    #[serde(default)]
+    pub emv: Option<CardEmv>,
 }
 
 /// One tender of the current sale.
@@ -378,6 +381,7 @@ impl Lane {
                         TenderKind::Other(name) => Some(name.clone()),
                         _ => t.payment.reference.clone(),
                     },
+                    emv: t.card.as_ref().and_then(|c| c.emv.clone()),
                 }
             })
             .collect();

@@ -203,12 +203,14 @@ fn an_unmasked_card_number_never_reaches_the_store() {
         masked_pan: "4761739001010010".into(),
         brand: "VISA".into(),
         auth_code: "123456".into(),
+        emv: None,
     };
     assert!(lane.add_card_tender(dec!(3.49), card).is_err());
     let card = CardDetails {
         masked_pan: "476173******0010".into(),
         brand: "VISA".into(),
         auth_code: "123456".into(),
+        emv: None,
     };
     lane.add_card_tender(dec!(3.49), card).unwrap();
     let r = lane.complete_sale().unwrap();

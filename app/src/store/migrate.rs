@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sync_state",
         sql: include_str!("migrations/0100_sync_state.sql"),
     },
+    Migration {
+        version: 300,
+        name: "payment_emv",
+        sql: include_str!("migrations/0300_payment_emv.sql"),
+    },
 ];
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";

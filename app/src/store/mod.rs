@@ -28,7 +28,8 @@ pub use journal::{JournalBroken, JournalEntry, VerifyReport};
 pub use migrate::{APPLICATION_ID, MIGRATIONS, Migration};
 pub use reports::{SalesRow, ShiftTotals};
 pub use sales::{
-    CompletedDoc, NewPayment, NewRefund, NewRefundLine, NewSale, NewSaleLine, SaleDoc, SaleLineDoc,
+    CardEmv, CompletedDoc, NewPayment, NewRefund, NewRefundLine, NewSale, NewSaleLine, SaleDoc,
+    SaleLineDoc,
 };
 pub use shifts::{CashMovementKind, ShiftRow, ZReport};
 pub use users::{LoginOutcome, Role, UserRow};

@@ -39,6 +39,26 @@ pub struct NewPayment {
     pub card_brand: Option<String>,
     pub auth_code: Option<String>,
     pub reference: Option<String>,
+    /// What the receipt's EMV block prints (card payments read by the EMV kernel).
+    #[serde(default)]
+    pub emv: Option<CardEmv>,
+}
+
+/// The EMV data a card receipt prints: never a PAN, track data or PIN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct CardEmv {
+    /// Hex, 5 to 16 bytes.
+    pub aid: String,
+    /// Application label or preferred name (`VISA CREDIT`).
+    pub label: String,
+    /// `chip`, `contactless`, `swipe`, `fallback` or `manual`.
+    pub entry_mode: String,
+    /// Hex, 5 bytes.
+    pub tvr: String,
+    /// Hex, 2 bytes.
+    pub tsi: String,
+    /// As printed: `PIN VERIFIED`, `SIGNATURE`, `NO CVM`.
+    pub cvm: String,
 }
 
 impl std::fmt::Debug for NewPayment {
@@ -75,6 +95,7 @@ impl NewPayment {
             card_brand: None,
             auth_code: None,
             reference: None,
+            emv: None,
         }
     }
 
@@ -264,8 +285,8 @@ fn insert_doc(
     for (i, p) in s.payments.iter().enumerate() {
         p.check()?;
         tx.prepare_cached(
-            "INSERT INTO payments (sale_id, seq, kind, amount, tendered, masked_pan, card_brand, auth_code, reference)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO payments (sale_id, seq, kind, amount, tendered, masked_pan, card_brand, auth_code, reference, emv)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?
         .execute(params![
                 id,
@@ -276,7 +297,8 @@ fn insert_doc(
                 p.masked_pan,
                 p.card_brand,
                 p.auth_code,
-                p.reference
+                p.reference,
+                p.emv.as_ref().map(serde_json::to_string).transpose()?
             ])?;
     }
     Ok(id)
@@ -701,7 +723,7 @@ pub(crate) fn doc_by_receipt(
     let mut payments = Vec::new();
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT kind, amount, tendered, masked_pan, card_brand, auth_code, reference
+            "SELECT kind, amount, tendered, masked_pan, card_brand, auth_code, reference, emv
              FROM payments WHERE sale_id = ?1 ORDER BY seq",
         )?;
         let mut rows = stmt.query([id])?;
@@ -714,6 +736,10 @@ pub(crate) fn doc_by_receipt(
                 card_brand: r.get(4)?,
                 auth_code: r.get(5)?,
                 reference: r.get(6)?,
+                emv: r
+                    .get::<_, Option<String>>(7)?
+                    .map(|json| serde_json::from_str(&json))
+                    .transpose()?,
             });
         }
     }

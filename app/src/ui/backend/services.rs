@@ -7,10 +7,14 @@
 use super::*;
 use crate::domain::cart::Discount;
 use crate::domain::tender::TenderKind as DomainTender;
+use crate::printing::PrinterConfig;
+use crate::printing::worker::{JobReport, PrinterWorker};
+use crate::services::ReceiptCopy;
 use crate::services::{ErrorKind, Lane, ServiceError};
 use crate::store::{ImportMode, ItemRow};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 /// At or under this stock an item counts as low (the store keeps no per-item level yet).
 pub const LOW_STOCK: Decimal = Decimal::from_parts(5, 0, 0, false, 0);
@@ -22,6 +26,8 @@ pub struct ServicesBackend {
     lane: Arc<Mutex<Lane>>,
     /// The simulated PIN pad's answer (`None`: the cardholder bypasses PIN entry).
     pub(super) pinpad: Mutex<Option<String>>,
+    /// The lane's printer thread (`None` when `[devices] printer` is `none` or malformed).
+    printer: Option<PrinterWorker>,
     /// Category names change only with catalog edits, and counting them scans every item
     /// (about 1.3 s at 1M items), so they are read once and kept.
     categories: Mutex<Option<Vec<String>>>,
@@ -56,6 +62,30 @@ fn logged<T: Default>(result: Result<T, ServiceError>, what: &str) -> T {
     })
 }
 
+/// How long a print from the UI waits to see the job printed or held before it returns.
+const PRINT_WAIT: Duration = Duration::from_secs(3);
+
+fn start_printer(config: &crate::config::Config) -> Option<PrinterWorker> {
+    if matches!(config.devices.printer.trim(), "" | "none") {
+        return None;
+    }
+    PrinterConfig::from_config(config)
+        .and_then(|printer| PrinterWorker::start(&printer))
+        .inspect_err(|e| tracing::warn!(error = %e, "ui: no receipt printer"))
+        .ok()
+}
+
+/// What the cashier is told about a print job.
+fn print_result(report: JobReport, what: &str) -> BackendResult<String> {
+    match report {
+        JobReport::Printed => Ok(format!("{what} printed")),
+        JobReport::Held(reason) => Err(BackendError::Refused(format!(
+            "{what} is held ({reason}); it prints by itself once the printer is ready"
+        ))),
+        JobReport::Queued => Ok(format!("{what} sent to the printer")),
+    }
+}
+
 fn unit(s: &str) -> Unit {
     if s == "kg" { Unit::Kg } else { Unit::Each }
 }
@@ -83,9 +113,11 @@ fn line_id(id: u64) -> BackendResult<crate::domain::cart::LineId> {
 
 impl ServicesBackend {
     pub fn new(lane: Lane) -> Self {
+        let printer = start_printer(lane.config());
         ServicesBackend {
             lane: Arc::new(Mutex::new(lane)),
             pinpad: Mutex::new(None),
+            printer,
             categories: Mutex::new(None),
         }
     }
@@ -96,6 +128,11 @@ impl ServicesBackend {
 
     pub(super) fn lane_config(&self) -> crate::config::Config {
         self.lane().config().clone()
+    }
+
+    /// The lane's printer thread (tests read the simulated printer through it).
+    pub fn printer(&self) -> Option<&PrinterWorker> {
+        self.printer.as_ref()
     }
 
     fn forget_categories(&self) {
@@ -345,7 +382,14 @@ impl Backend for ServicesBackend {
             });
         }
         let receipt = lane.complete_sale().map_err(to_ui)?;
-        Ok(PaymentOutcome::Completed(sale_receipt(receipt)))
+        if receipt.tenders.iter().any(|t| t.payment.kind.is_cash())
+            && crate::printing::drawer_on_printer(lane.config())
+            && let Some(printer) = &self.printer
+            && let Err(e) = printer.open_drawer()
+        {
+            tracing::warn!(error = %e, "ui: drawer did not open");
+        }
+        Ok(PaymentOutcome::Completed(sale_receipt(&lane, receipt)))
     }
 
     fn card_ready(&self) -> BackendResult<()> {
@@ -356,10 +400,19 @@ impl Backend for ServicesBackend {
         self.start_card_flow(amount)
     }
 
-    fn print_receipt(&self, _number: &str) -> BackendResult<()> {
-        Err(BackendError::Refused(
-            "the receipt printer is not connected to the UI yet".into(),
-        ))
+    fn print_receipt(&self, number: &str) -> BackendResult<()> {
+        let printer = self
+            .printer
+            .as_ref()
+            .ok_or_else(|| BackendError::Refused("no receipt printer is configured".into()))?;
+        let document = self
+            .lane()
+            .receipt_document(number, ReceiptCopy::Original)
+            .map_err(to_ui)?;
+        let report = printer
+            .print(document, PRINT_WAIT)
+            .map_err(|e| BackendError::Refused(format!("printer: {e}")))?;
+        print_result(report, &format!("receipt {number}")).map(|_| ())
     }
 
     fn find_receipt(&self, number: &str) -> BackendResult<ReceiptLookup> {
@@ -628,9 +681,27 @@ impl Backend for ServicesBackend {
     }
 
     fn test_device(&self, name: &str) -> BackendResult<String> {
-        Err(BackendError::Refused(format!(
-            "{name}: device tests arrive with the device services"
-        )))
+        let printer = || {
+            self.printer
+                .as_ref()
+                .ok_or_else(|| BackendError::Refused("no receipt printer is configured".into()))
+        };
+        match name {
+            "Printer" => {
+                let config = PrinterConfig::from_config(self.lane().config())
+                    .map_err(|e| BackendError::Invalid(e.to_string()))?;
+                let page = pos_hal::receipt::Columns::for_paper_mm(config.paper_mm)
+                    .and_then(|c| crate::printing::test_page(c, &config.printer))
+                    .map_err(|e| BackendError::Invalid(e.to_string()))?;
+                let report = printer()?
+                    .print(page, PRINT_WAIT)
+                    .map_err(|e| BackendError::Refused(format!("printer: {e}")))?;
+                print_result(report, "test page")
+            }
+            _ => Err(BackendError::Refused(format!(
+                "{name}: device tests arrive with the device services"
+            ))),
+        }
     }
 }
 
@@ -646,26 +717,16 @@ fn probe(address: &str) -> LinkState {
     }
 }
 
-/// The receipt as the payment screen shows it.
-pub(super) fn sale_receipt(receipt: crate::services::Receipt) -> SaleReceipt {
-    let mut text: Vec<String> = receipt
-        .totals
-        .lines
-        .iter()
-        .map(|l| format!("{} x{}  {}", l.name, l.quantity.normalize(), l.amount))
-        .collect();
-    text.push(format!("TAX {}", receipt.totals.tax));
-    text.push(format!("TOTAL {}", receipt.totals.total));
-    for t in &receipt.tenders {
-        text.push(format!("{:?} {}", t.payment.kind, t.payment.amount));
-        if let Some(card) = &t.card {
-            text.push(format!(
-                "  {} {} AUTH {}",
-                card.brand, card.masked_pan, card.auth_code
-            ));
-        }
-    }
-    text.push(format!("CHANGE {}", receipt.settlement.change));
+/// The receipt as the payment screen shows it: the receipt itself, as the printer lays it
+/// out (card tenders with the masked PAN only).
+pub(super) fn sale_receipt(lane: &Lane, receipt: crate::services::Receipt) -> SaleReceipt {
+    let text = match lane.receipt_document(&receipt.receipt_no, ReceiptCopy::Original) {
+        Ok(doc) => pos_hal::receipt::text::render(&doc)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        Err(e) => vec![format!("receipt preview unavailable: {e}")],
+    };
     SaleReceipt {
         number: receipt.receipt_no,
         total: receipt.totals.total,

@@ -156,7 +156,7 @@ fn run(
             let settlement = lane.settlement().map_err(|e| e.to_string())?;
             let outcome = if settlement.complete {
                 let receipt = lane.complete_sale().map_err(|e| e.to_string())?;
-                PaymentOutcome::Completed(sale_receipt(receipt))
+                PaymentOutcome::Completed(sale_receipt(lane, receipt))
             } else {
                 PaymentOutcome::Partial {
                     remaining: settlement.remaining,

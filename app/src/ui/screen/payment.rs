@@ -211,7 +211,7 @@ impl Payment {
                 };
                 match backend.print_receipt(&receipt.number) {
                     Ok(()) => return (Task::none(), Some(Event::Finished)),
-                    Err(e) => self.notice = Some((format!("printing failed: {e}"), true)),
+                    Err(e) => self.notice = Some((e.to_string(), true)),
                 }
             }
             Message::NoReceipt => return (Task::none(), Some(Event::Finished)),
