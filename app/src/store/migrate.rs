@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0100_sync_state.sql"),
     },
     Migration {
+        version: 200,
+        name: "acquirer",
+        sql: include_str!("migrations/0200_acquirer.sql"),
+    },
+    Migration {
         version: 300,
         name: "payment_emv",
         sql: include_str!("migrations/0300_payment_emv.sql"),
