@@ -178,6 +178,24 @@ mod tests {
     }
 
     #[test]
+    fn every_published_emvco_test_key_is_in_the_table() {
+        // The twelve Visa and Mastercard test keys of payments.md 3.6 (openemv/emv-utils
+        // src/emv_capk_static_data.h; checksums verified on load).
+        let table = CaKeyTable::from_toml(TABLE).unwrap();
+        let visa = [0xA0, 0, 0, 0, 0x03];
+        let mc = [0xA0, 0, 0, 0, 0x04];
+        for index in [0x92, 0x94, 0x95, 0x99] {
+            assert!(table.find(&visa, index).is_some(), "Visa {index:02X}");
+        }
+        for index in [0xEF, 0xF1, 0xF3, 0xF4, 0xF5, 0xF8, 0xFA, 0xFE] {
+            assert!(table.find(&mc, index).is_some(), "Mastercard {index:02X}");
+        }
+        // 1984 bits, the largest an EMV CA key may be; F5 has exponent 65537.
+        assert_eq!(table.find(&visa, 0x94).unwrap().key.len(), 248);
+        assert_eq!(table.find(&mc, 0xF5).unwrap().key.len(), 248);
+    }
+
+    #[test]
     fn a_changed_modulus_fails_the_checksum() {
         let tampered = TABLE.replacen("modulus = \"9", "modulus = \"8", 1);
         assert!(matches!(
