@@ -121,9 +121,8 @@ pub(crate) fn move_stock(
     note: Option<&str>,
 ) -> Result<Decimal, StoreError> {
     let stock: Option<String> = tx
-        .query_row("SELECT stock FROM items WHERE sku = ?1", [sku], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT stock FROM items WHERE sku = ?1")?
+        .query_row([sku], |r| r.get(0))
         .optional()?;
     let stock = stock.ok_or_else(|| StoreError::NotFound(format!("item {sku}")))?;
     let new = parse_dec(&stock, "items.stock")? + delta;

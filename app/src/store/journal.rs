@@ -52,17 +52,14 @@ fn entry_hash(prev: &[u8], seq: &[u8], at: &[u8], kind: &[u8], content: &[u8]) -
 
 /// Appends one entry inside the caller's transaction (so it commits with the change it
 /// records). `content` is serialised once; the stored text is what the hash covers.
-pub(crate) fn append(
+pub(crate) fn append<T: serde::Serialize + ?Sized>(
     tx: &Transaction<'_>,
     kind: &str,
-    content: &serde_json::Value,
+    content: &T,
 ) -> Result<i64, StoreError> {
     let last: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (seq, prev) = match last {
         Some((s, h)) => {

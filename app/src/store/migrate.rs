@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0001_init.sql"),
     },
     Migration {
+        version: 2,
+        name: "sale_path_indexes",
+        sql: include_str!("migrations/0002_sale_path_indexes.sql"),
+    },
+    Migration {
         version: 100,
         name: "sync_state",
         sql: include_str!("migrations/0100_sync_state.sql"),

@@ -17,11 +17,11 @@ pub(crate) fn enqueue(
 }
 
 /// Queues an event whose key the caller chose (the sale row records the same key).
-pub(crate) fn enqueue_with_id(
+pub(crate) fn enqueue_with_id<T: serde::Serialize + ?Sized>(
     tx: &Transaction<'_>,
     event_id: &str,
     kind: &str,
-    payload: &serde_json::Value,
+    payload: &T,
 ) -> Result<(), StoreError> {
     let now = now_rfc3339();
     tx.prepare_cached(

@@ -229,17 +229,50 @@ pub struct SaleDoc {
     pub payments: Vec<NewPayment>,
 }
 
+// The journal entry and outbox event of a sale, serialised straight from borrowed data (no
+// intermediate `serde_json::Value`). Fields are declared in alphabetical order so the journal
+// text stays the canonical, key-sorted JSON it has always been.
+
+#[derive(Serialize)]
+struct LineSummary<'a> {
+    quantity: String,
+    sku: &'a str,
+    total: String,
+}
+
+#[derive(Serialize)]
+struct PaymentSummary<'a> {
+    amount: String,
+    kind: &'a str,
+}
+
+#[derive(Serialize)]
+struct SaleSummary<'a> {
+    cashier_id: i64,
+    currency: &'a str,
+    event_id: &'a str,
+    lines: Vec<LineSummary<'a>>,
+    payments: Vec<PaymentSummary<'a>>,
+    receipt_no: &'a str,
+    tax_total: String,
+    total: String,
+}
+
+#[derive(Serialize)]
+struct SaleEvent<'a> {
+    created_at: &'a str,
+    receipt_no: &'a str,
+    sale: &'a NewSale,
+}
+
 fn next_receipt(tx: &Transaction<'_>, lane: &str) -> Result<String, StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO counters (name, value) VALUES ('receipt', 1)
-         ON CONFLICT (name) DO UPDATE SET value = value + 1",
-    )?
-    .execute([])?;
-    let n: i64 = tx.query_row(
-        "SELECT value FROM counters WHERE name = 'receipt'",
-        [],
-        |r| r.get(0),
-    )?;
+    // One statement: bump and read back the counter.
+    let n: i64 = tx
+        .prepare_cached(
+            "INSERT INTO counters (name, value) VALUES ('receipt', 1)
+             ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+        )?
+        .query_row([], |r| r.get(0))?;
     Ok(format!("{lane}-{n:06}"))
 }
 
@@ -312,11 +345,8 @@ fn update_customer(
     visits: i64,
 ) -> Result<(), StoreError> {
     let current: Option<String> = tx
-        .query_row(
-            "SELECT total_spent FROM customers WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT total_spent FROM customers WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
         .optional()?;
     let current = current.ok_or_else(|| StoreError::NotFound(format!("customer {id}")))?;
     let total = parse_dec(&current, "customers.total_spent")? + spent;
@@ -397,20 +427,38 @@ impl Store {
         if let Some(c) = &sale.customer_id {
             update_customer(&tx, c, sale.total, sale.loyalty_points, 1)?;
         }
-        let summary = serde_json::json!({
-            "receipt_no": receipt, "event_id": event_id, "cashier_id": sale.cashier_id,
-            "currency": sale.currency, "total": canonical(sale.total),
-            "tax_total": canonical(sale.tax_total),
-            "lines": sale.lines.iter().map(|l| serde_json::json!({
-                "sku": l.sku, "quantity": canonical(l.quantity), "total": canonical(l.total)
-            })).collect::<Vec<_>>(),
-            "payments": sale.payments.iter().map(|p| serde_json::json!({
-                "kind": p.kind, "amount": canonical(p.amount)
-            })).collect::<Vec<_>>(),
-        });
+        let summary = SaleSummary {
+            cashier_id: sale.cashier_id,
+            currency: &sale.currency,
+            event_id: &event_id,
+            lines: sale
+                .lines
+                .iter()
+                .map(|l| LineSummary {
+                    quantity: canonical(l.quantity),
+                    sku: &l.sku,
+                    total: canonical(l.total),
+                })
+                .collect(),
+            payments: sale
+                .payments
+                .iter()
+                .map(|p| PaymentSummary {
+                    amount: canonical(p.amount),
+                    kind: &p.kind,
+                })
+                .collect(),
+            receipt_no: &receipt,
+            tax_total: canonical(sale.tax_total),
+            total: canonical(sale.total),
+        };
         journal::append(&tx, "sale", &summary)?;
         settle_card_approvals(&tx, card_approvals)?;
-        let payload = serde_json::json!({ "receipt_no": receipt, "created_at": now, "sale": sale });
+        let payload = SaleEvent {
+            created_at: &now,
+            receipt_no: &receipt,
+            sale,
+        };
         outbox::enqueue_with_id(&tx, &event_id, "sale", &payload)?;
         tx.commit()?;
         Ok(CompletedDoc {

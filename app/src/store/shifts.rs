@@ -56,12 +56,11 @@ impl Store {
     pub fn open_shift_of(&self, lane: &str) -> Result<Option<ShiftRow>, StoreError> {
         let row: Option<(i64, i64, String, String)> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, opened_by, opened_at, opening_float FROM shifts
                  WHERE lane_id = ?1 AND closed_at IS NULL",
-                [lane],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            )?
+            .query_row([lane], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
         row.map(|(id, opened_by, opened_at, float)| {
             Ok(ShiftRow {

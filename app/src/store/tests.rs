@@ -222,3 +222,68 @@ fn lockout_after_repeated_failures() {
         LoginOutcome::Locked { .. }
     ));
 }
+
+#[test]
+fn sale_journal_entry_is_key_sorted_and_outbox_payload_carries_the_sale() {
+    let (_d, mut s) = store();
+    let cashier = s.add_user("bob", Role::Cashier, "1111").unwrap();
+    s.upsert_item(item("A", "4006381333931", dec!(2.50)), cashier)
+        .unwrap();
+    let done = s
+        .record_sale(&sale_of("A", dec!(3), dec!(2.50), cashier))
+        .unwrap();
+    let journal: String = s
+        .connection()
+        .query_row("SELECT content FROM journal WHERE kind = 'sale'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    // The canonical text: what serde_json's sorted map would print, byte for byte.
+    let value: serde_json::Value = serde_json::from_str(&journal).unwrap();
+    assert_eq!(serde_json::to_string(&value).unwrap(), journal);
+    assert_eq!(value["receipt_no"], done.receipt_no.as_str());
+    assert_eq!(value["lines"][0]["quantity"], "3");
+    assert_eq!(value["total"], "7.5");
+    let payload: String = s
+        .connection()
+        .query_row(
+            "SELECT payload FROM outbox WHERE event_id = ?1",
+            [&done.event_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["receipt_no"], done.receipt_no.as_str());
+    assert_eq!(payload["sale"]["lines"][0]["sku"], "A");
+    // The sale as the domain handed it over (Decimal keeps its scale here).
+    assert_eq!(payload["sale"]["total"], "7.50");
+    assert!(payload["sale"].get("detail").is_none());
+}
+
+#[test]
+fn idle_checkpoint_copies_the_wal_once_and_keeps_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    let mut s = Store::open(&path).unwrap();
+    let cashier = s.add_user("bob", Role::Cashier, "1111").unwrap();
+    s.upsert_item(item("A", "4006381333931", dec!(2.50)), cashier)
+        .unwrap();
+    let done = s
+        .record_sale(&sale_of("A", dec!(1), dec!(2.50), cashier))
+        .unwrap();
+    let (log, copied) = s.checkpoint_idle().unwrap();
+    assert!(log > 0 && copied == log, "{log} {copied}");
+    // Nothing written since: nothing to do.
+    assert_eq!(s.checkpoint_idle().unwrap(), (0, 0));
+    let second = s
+        .record_sale(&sale_of("A", dec!(1), dec!(2.50), cashier))
+        .unwrap();
+    let (log, copied) = s.checkpoint_idle().unwrap();
+    assert!(log > 0 && copied == log, "{log} {copied}");
+    drop(s);
+    let s = Store::open(&path).unwrap();
+    assert!(s.sale_doc(&done.receipt_no).unwrap().is_some());
+    assert!(s.sale_doc(&second.receipt_no).unwrap().is_some());
+    assert_eq!(s.item("A").unwrap().unwrap().stock, dec!(8));
+    assert!(s.journal_verify().unwrap().is_ok());
+}
