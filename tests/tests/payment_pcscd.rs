@@ -7,8 +7,10 @@
 
 use std::time::Duration;
 
+use pos_app::acquirer::host::config::Faults;
 use pos_app::acquirer::host::server::HostServer;
 use pos_app::acquirer::host::{Host, HostConfig};
+use pos_app::acquirer::iso8583::Mti;
 use pos_app::config::Config;
 use pos_app::payment::flow::{CardResult, Prompt, ScriptedCardholder};
 use pos_app::payment::flow_reader::{link_from_config, with_card};
@@ -18,12 +20,17 @@ use pos_drivers::sim::emv_card::EmvCard;
 use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
 use pos_tests::pcscd::PcscdGuard;
+use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
 /// Sourdough Loaf 800g, 3.49 (demo catalog).
 const LOAF: &str = "5012345001074";
 
 fn pay(lane: &mut Lane, pins: &[&str]) -> (CardResult, Vec<Prompt>) {
+    pay_amount(lane, dec!(3.49), pins)
+}
+
+fn pay_amount(lane: &mut Lane, amount: Decimal, pins: &[&str]) -> (CardResult, Vec<Prompt>) {
     let mut prompts = Vec::new();
     let mut shown = Vec::new();
     let mut cardholder = ScriptedCardholder::new(pins.iter().map(|p| p.to_string()));
@@ -31,7 +38,7 @@ fn pay(lane: &mut Lane, pins: &[&str]) -> (CardResult, Vec<Prompt>) {
         "pcsc:Virtual PCD",
         Duration::from_secs(10),
         &mut |p| prompts.push(p),
-        |session| lane.pay_by_card(session, dec!(3.49), &mut cardholder, &mut |p| shown.push(p)),
+        |session| lane.pay_by_card(session, amount, &mut cardholder, &mut |p| shown.push(p)),
     )
     .unwrap()
     .unwrap();
@@ -97,4 +104,76 @@ fn card_sales_through_pcscd_and_vpcd() {
     let report = lane.settle_card_batch().unwrap();
     assert!(report.in_balance(), "{report:?}");
     assert_eq!(report.lane_totals.debits_count, 2);
+}
+
+/// A contact card on vpcd's first reader, answering like a T=0 card.
+fn insert(profile: &str) -> VirtualCard {
+    VirtualCard::spawn(
+        vpcd_addr(0),
+        Box::new(T0Card::new(Box::new(EmvCard::builtin(profile).unwrap()))),
+        true,
+    )
+}
+
+fn declined_because(result: &CardResult, words: &str) {
+    match result {
+        CardResult::Declined { reason } => assert!(reason.contains(words), "{reason}"),
+        other => panic!("expected a decline ({words}), got {other:?}"),
+    }
+}
+
+#[test]
+fn declines_and_a_silent_host_through_pcscd_and_vpcd() {
+    let _pcscd = PcscdGuard::acquire().unwrap();
+    let server = HostServer::start("127.0.0.1:0", Host::new(HostConfig::demo())).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.acquirer.address = server.local_addr().to_string();
+    config.acquirer.timeout_ms = 800;
+    let (mut lane, _) = Lane::init(dir.path(), config.clone(), true).unwrap();
+    lane.login("cashier", "1111").unwrap();
+    lane.open_shift(dec!(50)).unwrap();
+    lane.attach_payment_link(link_from_config(&config, &dir.path().join(DB_FILE)).unwrap())
+        .unwrap();
+    lane.scan(LOAF).unwrap();
+
+    // Amount ending in .51: the issuer declines for insufficient funds.
+    let card = insert("mc_debit");
+    let (result, _) = pay_amount(&mut lane, dec!(1.51), &["1234"]);
+    declined_because(&result, "insufficient funds");
+    drop(card);
+    std::thread::sleep(Duration::from_millis(300));
+
+    // Wrong online PIN: the issuer declines it.
+    let card = insert("visa_credit");
+    let (result, _) = pay(&mut lane, &["4321"]);
+    declined_because(&result, "wrong PIN");
+    drop(card);
+    std::thread::sleep(Duration::from_millis(300));
+
+    // The host takes the request and never answers: reversed exactly once, nothing tendered.
+    server
+        .with_host(|h| {
+            h.set_faults(Faults {
+                no_answer: true,
+                only: Some(Mti::AUTH_REQUEST),
+                ..Default::default()
+            })
+        })
+        .unwrap();
+    let card = insert("visa_credit");
+    let (result, _) = pay(&mut lane, &["1234"]);
+    declined_because(&result, "no answer");
+    drop(card);
+    assert!(lane.tenders().is_empty());
+    let stats = server.with_host(|h| h.stats().clone()).unwrap();
+    assert_eq!(stats.received(Mti::REVERSAL), 1);
+    assert_eq!(stats.reversals_applied, 1);
+    let pending = lane
+        .payment_link()
+        .unwrap()
+        .store()
+        .pending_count()
+        .unwrap();
+    assert_eq!(pending, 0);
 }
