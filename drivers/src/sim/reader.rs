@@ -12,7 +12,7 @@ use std::time::Duration;
 use pos_hal::device::card_reader::{interface_from_atr, read_uid};
 use pos_hal::device::{
     ApduChannel, CardInterface, CardReader, CardSession, DeviceError, ErrorKind, Lifecycle,
-    ReaderEvent, ReaderInfo, State, UposDevice,
+    ReaderEvent, ReaderInfo, State,
 };
 
 use super::card::CardModel;
@@ -237,34 +237,7 @@ impl SimReader {
     }
 }
 
-impl UposDevice for SimReader {
-    fn name(&self) -> &str {
-        self.life.name()
-    }
-    fn state(&self) -> State {
-        self.life.state()
-    }
-    fn open(&mut self) -> Result<(), DeviceError> {
-        self.life.open()
-    }
-    /// pcscd and the simulator share readers between processes per transaction
-    /// ([`CardSession::exclusive`]), so claiming is bookkeeping only.
-    fn claim(&mut self, _timeout: Duration) -> Result<(), DeviceError> {
-        self.life.claim()
-    }
-    fn enable(&mut self) -> Result<(), DeviceError> {
-        self.life.enable()
-    }
-    fn disable(&mut self) -> Result<(), DeviceError> {
-        self.life.disable()
-    }
-    fn release(&mut self) -> Result<(), DeviceError> {
-        self.life.release()
-    }
-    fn close(&mut self) -> Result<(), DeviceError> {
-        self.life.close()
-    }
-}
+upos_over_lifecycle!(SimReader);
 
 impl CardReader for SimReader {
     fn readers(&mut self) -> Result<Vec<ReaderInfo>, DeviceError> {
@@ -374,6 +347,7 @@ mod tests {
     use super::*;
     use crate::sim::t0::T0Card;
     use crate::sim::test_card::TestCard;
+    use pos_hal::device::UposDevice;
     use pos_hal::iso7816::{ApduTransport, Command};
 
     fn enabled() -> (SimReader, SimReaderHandle) {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use pos_hal::device::scanner::wedge::Key;
 use pos_hal::device::scanner::{BarcodeScanner, ScanData};
-use pos_hal::device::{DeviceError, ErrorKind, Lifecycle, State, UposDevice};
+use pos_hal::device::{DeviceError, ErrorKind, Lifecycle};
 
 /// Injects scans into a [`SimScanner`].
 #[derive(Debug, Clone)]
@@ -43,32 +43,7 @@ impl SimScanner {
     }
 }
 
-impl UposDevice for SimScanner {
-    fn name(&self) -> &str {
-        self.life.name()
-    }
-    fn state(&self) -> State {
-        self.life.state()
-    }
-    fn open(&mut self) -> Result<(), DeviceError> {
-        self.life.open()
-    }
-    fn claim(&mut self, _timeout: Duration) -> Result<(), DeviceError> {
-        self.life.claim()
-    }
-    fn enable(&mut self) -> Result<(), DeviceError> {
-        self.life.enable()
-    }
-    fn disable(&mut self) -> Result<(), DeviceError> {
-        self.life.disable()
-    }
-    fn release(&mut self) -> Result<(), DeviceError> {
-        self.life.release()
-    }
-    fn close(&mut self) -> Result<(), DeviceError> {
-        self.life.close()
-    }
-}
+upos_over_lifecycle!(SimScanner);
 
 impl BarcodeScanner for SimScanner {
     fn next_scan(&mut self, timeout: Duration) -> Result<Option<ScanData>, DeviceError> {
@@ -100,6 +75,7 @@ pub fn wedge_keystrokes(data: &str, start: Duration, gap: Duration) -> Vec<(Key,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pos_hal::device::UposDevice;
     use pos_hal::device::scanner::Symbology;
     use pos_hal::device::scanner::wedge::{WedgeConfig, WedgeDecoder, WedgeOutput};
 

@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
 use pos_hal::device::msr::{MagStripeReader, MsrEvent};
-use pos_hal::device::{DeviceError, ErrorKind, Lifecycle, State, UposDevice};
+use pos_hal::device::{DeviceError, ErrorKind, Lifecycle};
 
 use crate::usb::magtek;
 
@@ -50,32 +50,7 @@ impl SimSwipeReader {
     }
 }
 
-impl UposDevice for SimSwipeReader {
-    fn name(&self) -> &str {
-        self.life.name()
-    }
-    fn state(&self) -> State {
-        self.life.state()
-    }
-    fn open(&mut self) -> Result<(), DeviceError> {
-        self.life.open()
-    }
-    fn claim(&mut self, _timeout: Duration) -> Result<(), DeviceError> {
-        self.life.claim()
-    }
-    fn enable(&mut self) -> Result<(), DeviceError> {
-        self.life.enable()
-    }
-    fn disable(&mut self) -> Result<(), DeviceError> {
-        self.life.disable()
-    }
-    fn release(&mut self) -> Result<(), DeviceError> {
-        self.life.release()
-    }
-    fn close(&mut self) -> Result<(), DeviceError> {
-        self.life.close()
-    }
-}
+upos_over_lifecycle!(SimSwipeReader);
 
 impl MagStripeReader for SimSwipeReader {
     fn next_event(&mut self, timeout: Duration) -> Result<Option<MsrEvent>, DeviceError> {
@@ -104,6 +79,7 @@ impl MagStripeReader for SimSwipeReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pos_hal::device::UposDevice;
     use pos_hal::device::msr::TrackFault;
 
     #[test]
