@@ -238,7 +238,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         config,
     };
     let Some(command) = cli.command else {
-        return touchscreen(&ctx.data_dir, cli.kiosk);
+        return touchscreen(&ctx, cli.kiosk);
     };
     match command {
         Command::Init(a) => admin::init(&ctx, a),
@@ -268,7 +268,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 
 /// `pos` with no command: the touchscreen on this data dir (created and seeded with the demo
 /// catalog and users on first start).
-fn touchscreen(data_dir: &std::path::Path, kiosk: bool) -> Result<(), CliError> {
+fn touchscreen(ctx: &Ctx, kiosk: bool) -> Result<(), CliError> {
+    let data_dir = ctx.data_dir.as_path();
     // The window system refuses to start without a display, and iced panics on that: say it.
     if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
         return Err(CliError::Data(
@@ -281,9 +282,7 @@ fn touchscreen(data_dir: &std::path::Path, kiosk: bool) -> Result<(), CliError> 
         other => CliError::Data(other.to_string()),
     })?;
     // The back-office link runs beside the UI for as long as the window is open.
-    let config =
-        Config::load(data_dir, std::env::vars()).map_err(|e| CliError::Data(e.to_string()))?;
-    let _sync = start_sync_worker(data_dir, &config)?;
+    let _sync = start_sync_worker(data_dir, &ctx.config)?;
     crate::ui::run(options).map_err(|e| CliError::Data(format!("cannot open the window: {e}")))
 }
 
