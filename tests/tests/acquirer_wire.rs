@@ -39,13 +39,15 @@ fn sealed_echo(stan: u32) -> (Vec<u8>, pos_app::acquirer::crypto::TransactionKey
 }
 
 /// Sends raw bytes and returns what comes back before the host closes or goes quiet.
+/// The host may hang up before the last byte is written (an oversize header is refused on
+/// sight), so a failed write or half-close is part of the expected outcome, not an error.
 fn raw(server: &HostServer, bytes: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(server.local_addr()).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
-    stream.write_all(bytes).unwrap();
-    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let _ = stream.write_all(bytes);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
     let mut out = Vec::new();
     let _ = stream.read_to_end(&mut out);
     out
