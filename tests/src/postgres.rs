@@ -1,9 +1,8 @@
 //! A throwaway PostgreSQL cluster for one test: `initdb` in a temporary directory, `pg_ctl
-//! start` on a free port on 127.0.0.1 (and a private socket directory), stopped and deleted on
+//! start` on a reserved port on 127.0.0.1 (and a private socket directory), stopped and deleted on
 //! drop. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
 
 use anyhow::{Context, bail};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -13,6 +12,9 @@ pub struct PgCluster {
     dir: tempfile::TempDir,
     bin: PathBuf,
     port: u16,
+    /// Holds the port from before PostgreSQL binds it until the cluster is gone, so that no
+    /// other test can take it in between (see [`reserve_port`]).
+    _reserved: tokio::net::TcpSocket,
     as_postgres_user: bool,
 }
 
@@ -39,11 +41,12 @@ impl PgCluster {
                 .status()?;
             anyhow::ensure!(status.success(), "chown of the cluster directory failed");
         }
-        let port = free_port()?;
+        let (reserved, port) = reserve_port()?;
         let cluster = PgCluster {
             dir,
             bin,
             port,
+            _reserved: reserved,
             as_postgres_user,
         };
         let data = cluster.data_dir();
@@ -171,8 +174,16 @@ fn is_root() -> anyhow::Result<bool> {
     Ok(String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// A free loopback port, held by a bound socket that never listens (the same idea as
+/// `pos_tests::net::ReservedPort`; this file is also compiled into a bench on its own).
+/// A port probed and closed could be taken by another test before PostgreSQL binds it;
+/// PostgreSQL binds with `SO_REUSEADDR`, as this socket does, so it still gets the port.
+fn reserve_port() -> anyhow::Result<(tokio::net::TcpSocket, u16)> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    let port = socket.local_addr()?.port();
+    Ok((socket, port))
 }
 
 fn path_str(path: &Path) -> anyhow::Result<&str> {

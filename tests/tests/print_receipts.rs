@@ -18,6 +18,7 @@ use pos_app::store::CardEmv;
 use pos_drivers::sim::printer::{SimPrinterHandle, SimServer, serve};
 use pos_hal::device::printer::PaperLevel;
 use pos_hal::receipt::MaskedPan;
+use pos_tests::net::ReservedPort;
 use rust_decimal_macros::dec;
 
 /// The Visa test PAN of EMVCo's contact test card set (see shared/reference/payments.md); it
@@ -167,12 +168,9 @@ fn paper_out_during_the_receipt_keeps_the_sale_and_prints_once_after_recovery() 
 
 #[test]
 fn a_printer_that_is_gone_never_loses_the_sale() {
-    // A port nobody listens on.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nobody listens on, held so that nobody else takes it meanwhile.
+    let reserved = ReservedPort::new().unwrap();
+    let port = reserved.addr().port();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.devices.printer = format!("tcp:127.0.0.1:{port}");

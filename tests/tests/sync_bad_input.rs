@@ -44,16 +44,20 @@ fn statuses(outcome: PushOutcome) -> Vec<AckStatus> {
     }
 }
 
+/// HQ answers at once; the client timeout only bounds a stalled HQ on a loaded machine.
+const ANSWERED: Duration = Duration::from_secs(30);
+
 #[test]
 fn bad_input_is_refused_and_nothing_is_applied() {
     let pg = PgCluster::start().unwrap();
     let database = pg.create_database("hq").unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let db = rt.block_on(HqDb::open(&database)).unwrap();
-    let addr = free_addr();
+    let port = reserved_addr();
+    let addr = port.addr();
     let _hq = HqProcess::start(addr, &database);
     let url = format!("http://{addr}");
-    let client = |token: &str| HqClient::new(&url, token, Duration::from_secs(5)).unwrap();
+    let client = |token: &str| HqClient::new(&url, token, ANSWERED).unwrap();
     let token_a = rt.block_on(db.add_lane("lane-a", "store-1")).unwrap();
     let token_b = rt.block_on(db.add_lane("lane-b", "store-2")).unwrap();
     let counts = || rt.block_on(db.event_counts()).unwrap();
@@ -114,7 +118,8 @@ fn a_revoked_lane_keeps_its_queue_and_shows_why() {
     let database = pg.create_database("hq").unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let db = rt.block_on(HqDb::open(&database)).unwrap();
-    let addr = free_addr();
+    let port = reserved_addr();
+    let addr = port.addr();
     let _hq = HqProcess::start(addr, &database);
     let url = format!("http://{addr}");
     let token = rt.block_on(db.add_lane("lane-a", "store-1")).unwrap();
@@ -124,7 +129,7 @@ fn a_revoked_lane_keeps_its_queue_and_shows_why() {
     let path = dir.path().join("lane.sqlite");
     let mut conn = create_lane_db(&path);
     write_sales(&mut conn, 10, 10, Duration::ZERO);
-    let config = test_config(&url, &token, 5_000);
+    let config = test_config(&url, &token, 30_000);
     let client = HqClient::new(&url, &token, config.timeout()).unwrap();
     let mut worker = LaneWorker::new(conn, client, config.worker_settings("lane-a"));
     let report = rt.block_on(worker.sync_now()).unwrap();
@@ -142,14 +147,13 @@ fn two_hq_instances_on_one_database_apply_a_racing_batch_once() {
     let database = pg.create_database("hq").unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let db = rt.block_on(HqDb::open(&database)).unwrap();
-    let (addr_1, addr_2) = (free_addr(), free_addr());
+    let (port_1, port_2) = (reserved_addr(), reserved_addr());
+    let (addr_1, addr_2) = (port_1.addr(), port_2.addr());
     let _hq_1 = HqProcess::start(addr_1, &database);
     let _hq_2 = HqProcess::start(addr_2, &database);
     let token = rt.block_on(db.add_lane("lane-a", "store-1")).unwrap();
-    let client_1 =
-        HqClient::new(&format!("http://{addr_1}"), &token, Duration::from_secs(5)).unwrap();
-    let client_2 =
-        HqClient::new(&format!("http://{addr_2}"), &token, Duration::from_secs(5)).unwrap();
+    let client_1 = HqClient::new(&format!("http://{addr_1}"), &token, ANSWERED).unwrap();
+    let client_2 = HqClient::new(&format!("http://{addr_2}"), &token, ANSWERED).unwrap();
 
     for round in 0..20_i64 {
         let batch = PushBatch {

@@ -182,7 +182,8 @@ fn ten_thousand_sales_through_faults_reach_hq_exactly_once_and_prices_reach_ever
     let admin_rt = tokio::runtime::Runtime::new().unwrap();
     let admin = admin_rt.block_on(HqDb::open(&database)).unwrap();
 
-    let hq_addr = free_addr();
+    let hq_port = reserved_addr();
+    let hq_addr = hq_port.addr();
     let mut hq = Some(HqProcess::start(hq_addr, &database));
     let stats = Arc::new(ProxyStats::default());
     let proxy = start_proxy(hq_addr, Arc::clone(&stats));

@@ -198,9 +198,14 @@ mod tests {
 
     #[tokio::test]
     async fn nobody_listening_is_a_connection_failure() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        drop(listener);
+        // Bound but never listening: connections are refused, and unlike a port that was
+        // probed and closed, nobody else can take it (or be handed it as a source port and
+        // connect to itself) while the test runs.
+        let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+        reserved
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .unwrap();
+        let addr = reserved.local_addr().unwrap();
         let client = HqClient::new(&format!("http://{addr}"), "t", Duration::from_secs(2)).unwrap();
         let batch = PushBatch {
             lane_id: "l".into(),

@@ -82,12 +82,13 @@ impl HqProcess {
         let database = database.to_owned();
         runtime.block_on(async move {
             let db = HqDb::open(&database).await.unwrap();
-            // The old listener's port may take a moment to be free again.
+            // The killed instance's listener may take a moment to close (its runtime shuts
+            // down in the background); the port itself stays reserved for this test.
             let mut tries = 0;
             let listener = loop {
                 match tokio::net::TcpListener::bind(addr).await {
                     Ok(l) => break l,
-                    Err(_) if tries < 100 => {
+                    Err(_) if tries < 1_500 => {
                         tries += 1;
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     }
@@ -159,11 +160,10 @@ pub fn test_config(hq_url: &str, token: &str, timeout_ms: u64) -> SyncConfig {
     }
 }
 
-pub fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+/// A loopback port for HQ, held for the whole test (HQ binds it, and binds it again after
+/// a kill): a port probed and closed could be taken by anyone in between.
+pub fn reserved_addr() -> pos_tests::net::ReservedPort {
+    pos_tests::net::ReservedPort::new().unwrap()
 }
 
 pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
