@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -23,6 +22,7 @@ use pos_app::payment::ReversalStatus;
 use pos_app::payment::settle::{JournalCardPayment, Mismatch};
 use pos_app::payment::store::PaymentStore;
 use pos_app::payment::{CardPayment, Outcome, PaymentLink};
+use pos_tests::net::ReservedPort;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use time::OffsetDateTime;
@@ -68,11 +68,18 @@ fn host() -> HostServer {
     HostServer::start("127.0.0.1:0", Host::new(config)).unwrap()
 }
 
+/// Response timeout (ms) where the host answers at once: it only bounds a stalled host.
+const ANSWERED: u64 = 20_000;
+/// Response timeout (ms) the test waits out on purpose (a silent or slow host). The same
+/// link then sends the reversal under it, so it must not be short either: a reversal that
+/// times out on a loaded machine would stay pending and fail the test.
+const WAITED_OUT: u64 = 3_000;
+
 fn lane(db: &Path, address: &str, timeout_ms: u64) -> PaymentLink {
     let config = AcquirerConfig {
         address: address.to_owned(),
         timeout_ms,
-        connect_timeout_ms: 500,
+        connect_timeout_ms: 10_000,
         ..AcquirerConfig::default()
     };
     PaymentLink::new(config, PaymentStore::open(db).unwrap()).unwrap()
@@ -107,7 +114,7 @@ fn approve_decline_and_wrong_pin() {
     let mut link = lane(
         &dir.path().join("pos.db"),
         &server.local_addr().to_string(),
-        2000,
+        ANSWERED,
     );
 
     let Outcome::Approved(approval) = link
@@ -162,7 +169,7 @@ fn no_answer_is_reversed_exactly_once() {
     let mut link = lane(
         &dir.path().join("pos.db"),
         &server.local_addr().to_string(),
-        300,
+        WAITED_OUT,
     );
     let outcome = link.authorize(&payment(dec!(42), None), now()).unwrap();
     assert!(
@@ -200,7 +207,7 @@ fn drop_after_request_is_reversed_and_a_down_host_keeps_the_reversal_pending() {
             ..Faults::default()
         })
     });
-    let mut link = lane(&db, &address, 2000);
+    let mut link = lane(&db, &address, ANSWERED);
     let outcome = link.authorize(&payment(dec!(8), None), now()).unwrap();
     assert!(
         matches!(
@@ -228,8 +235,8 @@ fn drop_after_request_is_reversed_and_a_down_host_keeps_the_reversal_pending() {
             ..Faults::default()
         })
     });
-    let mut quick = lane(&db, &address, 200);
-    let outcome = quick.authorize(&payment(dec!(9), None), now()).unwrap();
+    let mut waiting = lane(&db, &address, WAITED_OUT);
+    let outcome = waiting.authorize(&payment(dec!(9), None), now()).unwrap();
     assert!(
         matches!(
             outcome,
@@ -240,11 +247,11 @@ fn drop_after_request_is_reversed_and_a_down_host_keeps_the_reversal_pending() {
         ),
         "{outcome:?}"
     );
-    assert_eq!(quick.store().pending_count().unwrap(), 1);
+    assert_eq!(waiting.store().pending_count().unwrap(), 1);
     server.with_host(|h| h.set_faults(Faults::default()));
-    let report = quick.reverse_due(now()).unwrap();
+    let report = waiting.reverse_due(now()).unwrap();
     assert_eq!((report.acknowledged, report.pending), (1, 0));
-    assert_eq!(quick.store().pending_count().unwrap(), 0);
+    assert_eq!(waiting.store().pending_count().unwrap(), 0);
     server.stop();
 }
 
@@ -256,13 +263,13 @@ fn lane_stopped_before_completing_reverses_at_restart() {
     let server = host();
     let address = server.local_addr().to_string();
     {
-        let mut link = lane(&db, &address, 2000);
+        let mut link = lane(&db, &address, ANSWERED);
         let outcome = link.authorize(&payment(dec!(15), None), now()).unwrap();
         assert!(matches!(outcome, Outcome::Approved(_)));
         // the lane dies here: no complete(), the sale never committed
     }
     assert_eq!(stats(&server).reversals_applied, 0);
-    let mut restarted = lane(&db, &address, 2000);
+    let mut restarted = lane(&db, &address, ANSWERED);
     let report = restarted.recover(now()).unwrap();
     assert_eq!(
         (report.reversals.acknowledged, report.reversals.pending),
@@ -282,11 +289,10 @@ fn host_down_queues_advices_that_drain_when_it_returns() {
     let _logs = logs();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("pos.db");
-    let address = {
-        let probe = TcpListener::bind("127.0.0.1:0").unwrap();
-        probe.local_addr().unwrap().to_string()
-    };
-    let mut link = lane(&db, &address, 500);
+    // Held until the host binds it: refused meanwhile, and nobody else can take it.
+    let port = ReservedPort::new().unwrap();
+    let address = port.addr().to_string();
+    let mut link = lane(&db, &address, ANSWERED);
     for amount in [dec!(5), dec!(7.5)] {
         let outcome = link.authorize(&payment(amount, Some(PIN)), now()).unwrap();
         assert!(
@@ -347,7 +353,7 @@ fn settlement_reports_mismatches_line_by_line() {
     let mut link = lane(
         &dir.path().join("pos.db"),
         &server.local_addr().to_string(),
-        2000,
+        ANSWERED,
     );
     let mut stans = Vec::new();
     for amount in [dec!(10), dec!(20)] {
@@ -417,7 +423,7 @@ fn no_card_secret_in_database_wal_or_logs() {
     let db = dir.path().join("pos.db");
     let server = host();
     let address = server.local_addr().to_string();
-    let mut link = lane(&db, &address, 300);
+    let mut link = lane(&db, &address, WAITED_OUT);
     for (amount, pin) in [
         (dec!(1), Some(PIN)),
         (dec!(2.51), None),
@@ -491,7 +497,7 @@ fn lane_killed_mid_authorization_reverses_at_restart() {
     );
 
     server.with_host(|h| h.set_faults(Faults::default()));
-    let mut restarted = lane(&db, &address, 2000);
+    let mut restarted = lane(&db, &address, ANSWERED);
     assert_eq!(
         restarted.store().pending_count().unwrap(),
         1,
@@ -516,7 +522,7 @@ fn slow_host_beyond_the_timeout_is_reversed() {
     let server = host();
     server.with_host(|h| {
         h.set_faults(Faults {
-            delay: std::time::Duration::from_millis(600),
+            delay: std::time::Duration::from_millis(10 * WAITED_OUT),
             only: Some(Mti::AUTH_REQUEST),
             ..Faults::default()
         })
@@ -524,7 +530,7 @@ fn slow_host_beyond_the_timeout_is_reversed() {
     let mut link = lane(
         &dir.path().join("pos.db"),
         &server.local_addr().to_string(),
-        200,
+        WAITED_OUT,
     );
     let outcome = link.authorize(&payment(dec!(6), None), now()).unwrap();
     assert!(

@@ -19,6 +19,7 @@ use pos_app::payment::flow::{CardResult, Prompt, ScriptedCardholder};
 use pos_app::payment::flow_reader::{link_from_config, with_card};
 use pos_app::services::Lane;
 use pos_app::store::DB_FILE;
+use pos_tests::net::ReservedPort;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -63,8 +64,15 @@ fn lab_at(server: HostServer, timeout_ms: u64) -> Lab {
     }
 }
 
+/// Response timeout (ms) where the host answers at once: it only bounds a stalled host.
+const ANSWERED: u64 = 20_000;
+/// Response timeout (ms) the test waits out on purpose (a silent host). The same link then
+/// sends the reversal under it, so it must not be short either: a reversal that times out on
+/// a loaded machine would stay pending and fail the test.
+const WAITED_OUT: u64 = 3_000;
+
 fn lab() -> Lab {
-    lab_at(HostServer::start("127.0.0.1:0", host()).unwrap(), 3000)
+    lab_at(HostServer::start("127.0.0.1:0", host()).unwrap(), ANSWERED)
 }
 
 /// One card payment with the card `profile`; the result and every prompt shown.
@@ -78,7 +86,7 @@ fn pay(
     let mut cardholder = ScriptedCardholder::new(pins.iter().map(|p| p.to_string()));
     let result = with_card(
         &format!("sim:{profile}"),
-        Duration::from_secs(5),
+        Duration::from_secs(20),
         &mut |p| prompts.borrow_mut().push(p),
         |session| {
             lane.pay_by_card(session, amount, &mut cardholder, &mut |p| {
@@ -197,7 +205,7 @@ fn no_answer_is_reversed_exactly_once_and_the_sale_cannot_complete() {
             })
         })
         .unwrap();
-    let mut lab = lab_at(server, 800);
+    let mut lab = lab_at(server, WAITED_OUT);
     lab.lane.scan(LOAF).unwrap();
     let (result, _) = pay(&mut lab.lane, "visa_credit", dec!(3.49), &[VISA_ONLINE_PIN]);
     match &result {
@@ -249,15 +257,13 @@ fn approval_left_uncompleted_is_reversed_when_the_lane_restarts() {
 
 #[test]
 fn host_down_the_card_approves_offline_and_the_advice_is_forwarded_later() {
-    // A port nobody listens on (yet).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    // A port nobody listens on (yet), held so that nobody else takes it meanwhile.
+    let reserved = ReservedPort::new().unwrap();
+    let port = reserved.addr();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.acquirer.address = port.to_string();
-    config.acquirer.timeout_ms = 1000;
+    config.acquirer.timeout_ms = ANSWERED;
     let (mut lane, _) = Lane::init(dir.path(), config.clone(), true).unwrap();
     lane.login("cashier", "1111").unwrap();
     lane.open_shift(dec!(50)).unwrap();
@@ -338,7 +344,7 @@ fn card_sale_refunded_to_the_card_and_settled_as_a_credit() {
     let lane = &mut lab.lane;
     let done = with_card(
         "sim:visa_credit",
-        Duration::from_secs(5),
+        Duration::from_secs(20),
         &mut |_| {},
         |s| {
             lane.refund_to_card(
