@@ -5,7 +5,7 @@
 // A test fails by panicking; the helpers below are part of the tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pos_app::acquirer::host::config::Faults;
 use pos_app::acquirer::host::server::HostServer;
@@ -16,9 +16,11 @@ use pos_app::payment::flow::{CardResult, Prompt, ScriptedCardholder};
 use pos_app::payment::flow_reader::{link_from_config, with_card};
 use pos_app::services::Lane;
 use pos_app::store::DB_FILE;
+use pos_drivers::pcsc::{PcscReader, PcscSettings};
 use pos_drivers::sim::emv_card::EmvCard;
 use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
+use pos_hal::device::{CardReader, UposDevice};
 use pos_tests::pcscd::PcscdGuard;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -80,8 +82,7 @@ fn card_sales_through_pcscd_and_vpcd() {
         "476173******0119"
     );
     assert!(card.stats().apdus() > 10);
-    drop(card);
-    std::thread::sleep(Duration::from_millis(300));
+    pull(card);
 
     // Mastercard-like, offline enciphered PIN wrong then right: the card says how many
     // tries are left; then online approval.
@@ -104,6 +105,24 @@ fn card_sales_through_pcscd_and_vpcd() {
     let report = lane.settle_card_batch().unwrap();
     assert!(report.in_balance(), "{report:?}");
     assert_eq!(report.lane_totals.debits_count, 2);
+}
+
+/// Pulls the card and waits until pcscd has seen it go, so that the next card is a new
+/// insertion rather than a change pcscd might not have noticed yet.
+fn pull(card: VirtualCard) {
+    drop(card);
+    let mut reader = PcscReader::new(
+        "watch",
+        PcscSettings {
+            reader_filter: "Virtual PCD 00 00".into(),
+        },
+    );
+    reader.open().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while reader.readers().unwrap().iter().any(|r| r.card_present) {
+        assert!(Instant::now() < deadline, "pcscd never saw the card go");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// A contact card on vpcd's first reader, answering like a T=0 card.
@@ -129,7 +148,9 @@ fn declines_and_a_silent_host_through_pcscd_and_vpcd() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.acquirer.address = server.local_addr().to_string();
-    config.acquirer.timeout_ms = 800;
+    // Waited out on purpose by the silent-host payment below; the reversal that follows is
+    // sent under the same timeout, so it must not be short on a loaded machine either.
+    config.acquirer.timeout_ms = 3_000;
     let (mut lane, _) = Lane::init(dir.path(), config.clone(), true).unwrap();
     lane.login("cashier", "1111").unwrap();
     lane.open_shift(dec!(50)).unwrap();
@@ -141,15 +162,13 @@ fn declines_and_a_silent_host_through_pcscd_and_vpcd() {
     let card = insert("mc_debit");
     let (result, _) = pay_amount(&mut lane, dec!(1.51), &["1234"]);
     declined_because(&result, "insufficient funds");
-    drop(card);
-    std::thread::sleep(Duration::from_millis(300));
+    pull(card);
 
     // Wrong online PIN: the issuer declines it.
     let card = insert("visa_credit");
     let (result, _) = pay(&mut lane, &["4321"]);
     declined_because(&result, "wrong PIN");
-    drop(card);
-    std::thread::sleep(Duration::from_millis(300));
+    pull(card);
 
     // The host takes the request and never answers: reversed exactly once, nothing tendered.
     server
