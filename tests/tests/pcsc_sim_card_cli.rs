@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use pos_app::devices::{DevicesCmd, run_devices};
 use pos_hal::device::DevicesConfig;
+use pos_tests::child::ChildGuard;
 use pos_tests::pcscd::PcscdGuard;
 
 const POS: &str = env!("CARGO_BIN_EXE_pos-cli");
@@ -32,14 +33,18 @@ fn card_present_in_reader0() -> bool {
 fn sim_card_profile_is_read_through_pcscd() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut sim = Command::new(POS)
-        .args(["sim", "card", "--profile", "visa_credit", "--reader", "0"])
-        .env("POS_DATA_DIR", dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
+    // Killed if the test fails half-way: `pos sim card` keeps serving after its stdin
+    // closes, and a card left on vpcd's port would fail every later pcscd test.
+    let mut sim = ChildGuard::new(
+        Command::new(POS)
+            .args(["sim", "card", "--profile", "visa_credit", "--reader", "0"])
+            .env("POS_DATA_DIR", dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
     while !card_present_in_reader0() {
         assert!(
             Instant::now() < deadline,
