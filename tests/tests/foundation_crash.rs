@@ -6,13 +6,15 @@
 // Test code: helpers outside #[test] functions may fail loudly too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use pos_tests::child::ChildGuard;
 use pos_tests::{CASHIER, Pos};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::str::FromStr;
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 const KILLS: u64 = 25;
 
@@ -43,29 +45,41 @@ fn sigkilled_sales_are_whole_or_absent() {
         seed = seed
             .wrapping_mul(6_364_136_223_846_793_005)
             .wrapping_add(1_442_695_040_888_963_407);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_sale-loop"))
-            .arg(pos.dir())
-            .arg((seed >> 1).to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = ChildGuard::new(
+            Command::new(env!("CARGO_BIN_EXE_sale-loop"))
+                .arg(pos.dir())
+                .arg((seed >> 1).to_string())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
         let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<String>>()
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
         });
-        // Kill after 20..400 ms: sometimes during start-up, mostly mid-transaction.
-        let wait = Duration::from_millis(20 + (seed >> 33) % 380);
-        let t = Instant::now();
-        while t.elapsed() < wait {
-            std::thread::sleep(Duration::from_millis(5));
+        // Every fifth round kills 20..400 ms after the start, often during start-up. The
+        // others wait for the first committed sale, however long a loaded machine takes to
+        // get there, and kill 0..380 ms later: mid-transaction, and never a round that
+        // proves nothing because start-up alone outlasted a fixed delay.
+        let delay = Duration::from_millis((seed >> 33) % 380);
+        let mut lines = Vec::new();
+        if round % 5 == 0 {
+            std::thread::sleep(Duration::from_millis(20) + delay);
+        } else {
+            let first = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the worker never completed a sale");
+            lines.push(first);
+            std::thread::sleep(delay);
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        let lines = reader.join().unwrap();
+        reader.join().unwrap();
+        lines.extend(rx.try_iter());
         for l in lines {
             let receipt = l.split_whitespace().nth(1).unwrap().to_string();
             reported.insert(receipt);
