@@ -25,6 +25,8 @@ use pos_hal::receipt::{
     CardBlock, Columns, Document, EntryMode, ItemLine, MaskedPan, ReceiptCode, SaleReceipt,
     TaxLine, TenderLine, TotalLine,
 };
+use pos_tests::child::ChildGuard;
+use pos_tests::net::ReservedPort;
 
 /// A card sale; the PAN is the Visa test card of EMVCo's contact test set as printed masked.
 fn card_sale(columns: Columns) -> Document {
@@ -119,8 +121,16 @@ fn poll_until<P: BytePipe>(
 fn config() -> SpoolerConfig {
     SpoolerConfig {
         segments_per_check: 2,
+        // The simulated printer answers status at once; the timeout only bounds a stall (a
+        // reply later than the 2 s default on a loaded machine would read as "offline").
+        status_timeout: Duration::from_secs(20),
         ..SpoolerConfig::default()
     }
+}
+
+/// A TCP printer link whose timeouts only bound a stalled peer.
+fn tcp_pipe(endpoint: String) -> TcpPipe {
+    TcpPipe::new(endpoint, Duration::from_secs(20), Duration::from_secs(20))
 }
 
 /// Paper runs out after a few rows; the job must be held, then resume once and complete with
@@ -188,12 +198,7 @@ fn started<P: BytePipe>(pipe: P) -> EscPosPrinter<P> {
 fn tcp_printer_paper_out_mid_receipt_is_held_and_resumed_once() {
     let sim = SimPrinterHandle::new(48);
     let server = serve::serve_tcp(TcpListener::bind("127.0.0.1:0").unwrap(), sim.clone()).unwrap();
-    let pipe = TcpPipe::new(
-        server.endpoint.clone(),
-        Duration::from_secs(1),
-        Duration::from_secs(2),
-    );
-    let mut printer = started(pipe);
+    let mut printer = started(tcp_pipe(server.endpoint.clone()));
     paper_out_mid_receipt(&mut printer, &sim, &card_sale(Columns::C48));
     server.stop();
 }
@@ -216,11 +221,7 @@ fn pty_printer_paper_out_mid_receipt_is_held_and_resumed_once() {
 fn cover_open_before_printing_holds_the_job_until_closed() {
     let sim = SimPrinterHandle::new(42);
     let server = serve::serve_tcp(TcpListener::bind("127.0.0.1:0").unwrap(), sim.clone()).unwrap();
-    let mut printer = started(TcpPipe::new(
-        server.endpoint.clone(),
-        Duration::from_secs(1),
-        Duration::from_secs(2),
-    ));
+    let mut printer = started(tcp_pipe(server.endpoint.clone()));
     sim.set_cover_open(true);
     let job = printer.print(&card_sale(Columns::C42)).unwrap();
     assert_eq!(
@@ -256,7 +257,7 @@ fn drawer_kick_through_the_printer_reports_open_then_closed() {
     let mut printer = started(pipe);
     assert!(!printer.is_drawer_open().unwrap());
     printer.open_drawer().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + Duration::from_secs(20);
     while !printer.is_drawer_open().unwrap() {
         assert!(Instant::now() < deadline, "drawer never reported open");
     }
@@ -269,18 +270,10 @@ fn drawer_kick_through_the_printer_reports_open_then_closed() {
 
 #[test]
 fn unreachable_printer_holds_the_job_as_offline() {
-    // A port with nothing listening: bind, learn the port, close.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let pipe = TcpPipe::new(
-        format!("127.0.0.1:{port}"),
-        Duration::from_millis(200),
-        Duration::from_millis(200),
-    );
-    let mut printer = started(pipe);
+    // A port with nothing listening, held so that nobody else takes it meanwhile.
+    let reserved = ReservedPort::new().unwrap();
+    let port = reserved.addr().port();
+    let mut printer = started(tcp_pipe(format!("127.0.0.1:{port}")));
     let job = printer.print(&card_sale(Columns::C48)).unwrap();
     assert_eq!(
         printer.poll().unwrap(),
@@ -339,13 +332,15 @@ fn serial_printer_through_socat_pty_paper_out_mid_receipt() {
     let server = serve::serve_tcp(TcpListener::bind("127.0.0.1:0").unwrap(), sim.clone()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let link = dir.path().join("ttyPOS");
-    let mut socat = std::process::Command::new("socat")
-        .arg(format!("pty,raw,echo=0,link={}", link.display()))
-        .arg(format!("tcp:{}", server.endpoint))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("socat (Debian package socat)");
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut socat = ChildGuard::new(
+        std::process::Command::new("socat")
+            .arg(format!("pty,raw,echo=0,link={}", link.display()))
+            .arg(format!("tcp:{}", server.endpoint))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("socat (Debian package socat)"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
     while !link.exists() {
         assert!(Instant::now() < deadline, "socat made no pty");
         std::thread::sleep(Duration::from_millis(20));
