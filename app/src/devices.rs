@@ -201,6 +201,13 @@ fn watch(
         .context("no card reader configured")?;
     let (mut reader, _handle) = card_reader_from_spec(spec)?;
     reader.open()?;
+    // Take the first snapshot before saying "watching": a card inserted after that line is
+    // then always reported, never mistaken for the state the watch started from.
+    let mut first = match reader.wait_event(Duration::ZERO) {
+        Ok(event) => event,
+        Err(error) if error.kind() == ErrorKind::NoDevice => None,
+        Err(error) => return Err(error.into()),
+    };
     let deadline = seconds.map(|s| Instant::now() + Duration::from_secs(s));
     let mut seen = 0;
     writeln!(
@@ -210,7 +217,11 @@ fn watch(
     )?;
     out.flush()?;
     while count.is_none_or(|c| seen < c) && deadline.is_none_or(|d| Instant::now() < d) {
-        match reader.wait_event(Duration::from_millis(500)) {
+        let next = match first.take() {
+            Some(event) => Ok(Some(event)),
+            None => reader.wait_event(Duration::from_millis(500)),
+        };
+        match next {
             Ok(Some(event)) => {
                 seen += 1;
                 if json {

@@ -4,7 +4,9 @@
 // A test fails by panicking; the helpers below are part of the tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::Duration;
+use std::io::Write;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use pos_app::devices::{DevicesCmd, run_devices};
 use pos_drivers::sim::test_card::TestCard;
@@ -24,9 +26,10 @@ fn list_shows_both_vpcd_readers_and_the_card() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let card = VirtualCard::spawn(vpcd_addr(1), Box::new(TestCard::contactless()), true);
     assert!(card.wait_connected(true, Duration::from_secs(10)));
-    // pcscd notices a new card on its next poll.
+    // pcscd notices a new card on its next poll (normally well under a second).
     let mut text = String::new();
-    for _ in 0..50 {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
         let mut out = Vec::new();
         run_devices(DevicesCmd::List, &pcsc_config(), false, &mut out).unwrap();
         text = String::from_utf8(out).unwrap();
@@ -52,42 +55,68 @@ fn list_shows_both_vpcd_readers_and_the_card() {
     assert!(text.contains("pcsc:Virtual PCD"), "{text}");
 }
 
+/// Hands every line the watcher writes to the test the moment it is written.
+struct LineSender {
+    tx: mpsc::Sender<String>,
+    partial: Vec<u8>,
+}
+
+impl Write for LineSender {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.partial.extend_from_slice(buf);
+        while let Some(end) = self.partial.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.partial.drain(..=end).collect();
+            let _ = self
+                .tx
+                .send(String::from_utf8_lossy(&line).trim_end().to_owned());
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[test]
 fn watch_prints_insert_and_remove() {
     let _pcscd = PcscdGuard::acquire().unwrap();
-    let tester = std::thread::spawn(|| {
-        // Give the watcher time to take its first snapshot.
-        std::thread::sleep(Duration::from_millis(700));
-        let card = VirtualCard::spawn(vpcd_addr(0), Box::new(TestCard::contact()), true);
-        assert!(card.wait_connected(true, Duration::from_secs(10)));
-        std::thread::sleep(Duration::from_millis(1500));
-        card.remove();
-        std::thread::sleep(Duration::from_millis(1500));
+    let (tx, lines) = mpsc::channel();
+    let watcher = std::thread::spawn(move || {
+        let watch = DevicesCmd::Watch {
+            count: Some(2),
+            seconds: Some(60),
+        };
+        let mut out = LineSender {
+            tx,
+            partial: Vec::new(),
+        };
+        run_devices(watch, &pcsc_config(), true, &mut out)
     });
-    let mut out = Vec::new();
-    let watch = DevicesCmd::Watch {
-        count: Some(2),
-        seconds: Some(20),
+    let next_line = || {
+        lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the watcher printed nothing more")
     };
-    run_devices(watch, &pcsc_config(), true, &mut out).unwrap();
-    tester.join().unwrap();
-    let text = String::from_utf8(out).unwrap();
-    let events: Vec<serde_json::Value> = text
-        .lines()
-        .skip(1)
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(events.len(), 2, "{text}");
-    assert_eq!(events[0]["event"], "card_inserted");
-    assert_eq!(events[0]["reader"], "Virtual PCD 00 00");
-    assert_eq!(events[1]["event"], "card_removed");
+    // The watcher says "watching" once it has its first snapshot: only then is the card
+    // inserted, and only once the insert is reported is it pulled.
+    let header = next_line();
+    assert!(header.starts_with("watching"), "{header}");
+    let card = VirtualCard::spawn(vpcd_addr(0), Box::new(TestCard::contact()), true);
+    let inserted: serde_json::Value = serde_json::from_str(&next_line()).unwrap();
+    assert_eq!(inserted["event"], "card_inserted");
+    assert_eq!(inserted["reader"], "Virtual PCD 00 00");
+    card.remove();
+    let removed: serde_json::Value = serde_json::from_str(&next_line()).unwrap();
+    assert_eq!(removed["event"], "card_removed");
+    watcher.join().unwrap().unwrap();
+    let rest: Vec<String> = lines.try_iter().collect();
+    assert!(rest.is_empty(), "{rest:?}");
 }
 
 #[test]
 fn sim_card_command_serves_the_card_and_obeys_the_tester() {
     use pos_app::devices::{SimCardArgs, SimCmd, run_sim};
     use pos_hal::device::{CardReader, UposDevice};
-    use std::io::Write;
 
     let _pcscd = PcscdGuard::acquire().unwrap();
     let (pipe_out, mut commands) = std::io::pipe().unwrap();
