@@ -246,7 +246,8 @@ mod tests {
         assert_eq!(report, JobReport::Held("printer is out of paper".into()));
         worker.open_drawer().unwrap();
         sim.set_paper(PaperLevel::Adequate);
-        let deadline = Instant::now() + Duration::from_secs(5);
+        // Only bounds a stalled worker: it normally resumes within a status poll or two.
+        let deadline = Instant::now() + Duration::from_secs(20);
         while worker.job(JobId(1)) != Some(JobReport::Printed) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
