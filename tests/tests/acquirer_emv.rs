@@ -143,8 +143,12 @@ fn transact(
 ) -> (Decision, Vec<String>, pos_app::acquirer::host::HostStats) {
     let server = HostServer::start("127.0.0.1:0", Host::new(HostConfig::demo())).unwrap();
     let dir = tempfile::tempdir().unwrap();
+    // The host answers at once; the timeouts only bound a stall (the 5 s default could
+    // turn a stalled answer on a loaded box into "no answer" and a reversal).
     let config = AcquirerConfig {
         address: server.local_addr().to_string(),
+        timeout_ms: 20_000,
+        connect_timeout_ms: 10_000,
         ..AcquirerConfig::default()
     };
     let mut link = PaymentLink::new(
