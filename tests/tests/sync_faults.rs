@@ -119,11 +119,14 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault, stats
     let mut response = Vec::new();
     stats.in_flight.fetch_add(1, Ordering::SeqCst);
     let read = hq.read_to_end(&mut response).await;
-    stats.in_flight.fetch_sub(1, Ordering::SeqCst);
     if read.is_err() || response.is_empty() {
-        stats.killed_mid_request.fetch_add(1, Ordering::Relaxed);
+        // Counted before the request stops being in flight, so that whoever sees
+        // `in_flight` drop sees this count too.
+        stats.killed_mid_request.fetch_add(1, Ordering::SeqCst);
+        stats.in_flight.fetch_sub(1, Ordering::SeqCst);
         return;
     }
+    stats.in_flight.fetch_sub(1, Ordering::SeqCst);
     if response.windows(11).any(|w| w == b"\"duplicate\"") {
         stats.duplicate_acks.fetch_add(1, Ordering::Relaxed);
     }
@@ -211,9 +214,12 @@ fn ten_thousand_sales_through_faults_reach_hq_exactly_once_and_prices_reach_ever
         ));
     }
 
-    // Kill HQ three times while a request is in its hands, restarting it after a pause.
+    // Kill HQ while a request is in its hands, restarting it after a pause: three times, and
+    // again (ten kills at most) while none of them has hit a request. HQ may answer in the
+    // moment between our look at `in_flight` and the kill, more so on a loaded machine, and
+    // the assertion below must not depend on winning that race three times out of three.
     let mut kills = 0;
-    for _ in 0..3 {
+    while kills < 3 || (stats.killed_mid_request.load(Ordering::SeqCst) == 0 && kills < 10) {
         std::thread::sleep(Duration::from_millis(400));
         wait_until("a request in flight at HQ", Duration::from_secs(30), || {
             stats.in_flight.load(Ordering::SeqCst) > 0
@@ -222,6 +228,13 @@ fn ten_thousand_sales_through_faults_reach_hq_exactly_once_and_prices_reach_ever
             running.kill();
             kills += 1;
         }
+        // Every request the killed HQ held has now ended one way or the other, and the proxy
+        // has counted it (nothing new reaches HQ while it is down).
+        wait_until(
+            "the killed HQ's requests to end",
+            Duration::from_secs(30),
+            || stats.in_flight.load(Ordering::SeqCst) == 0,
+        );
         std::thread::sleep(Duration::from_millis(300));
         hq = Some(HqProcess::start(hq_addr, &database));
     }
@@ -253,9 +266,9 @@ fn ten_thousand_sales_through_faults_reach_hq_exactly_once_and_prices_reach_ever
     for (i, n) in stats.injected.iter().enumerate() {
         assert!(n.load(Ordering::Relaxed) > 0, "fault {i} never injected");
     }
-    assert_eq!(kills, 3);
+    assert!((3..=10).contains(&kills), "{kills} kills");
     assert!(
-        stats.killed_mid_request.load(Ordering::Relaxed) > 0,
+        stats.killed_mid_request.load(Ordering::SeqCst) > 0,
         "no kill hit a request"
     );
     assert!(
