@@ -242,7 +242,7 @@ mod tests {
         let worker = PrinterWorker::start(&config).unwrap();
         sim.set_paper(PaperLevel::Out);
         let page = test_page(Columns::C48, "tcp").unwrap();
-        let report = worker.print(page, Duration::from_secs(5)).unwrap();
+        let report = worker.print(page, Duration::from_secs(20)).unwrap();
         assert_eq!(report, JobReport::Held("printer is out of paper".into()));
         worker.open_drawer().unwrap();
         sim.set_paper(PaperLevel::Adequate);
@@ -262,7 +262,7 @@ mod tests {
         let worker = PrinterWorker::start(&PrinterConfig::default()).unwrap();
         let page = test_page(Columns::C48, "sim").unwrap();
         assert_eq!(
-            worker.print(page, Duration::from_secs(5)).unwrap(),
+            worker.print(page, Duration::from_secs(20)).unwrap(),
             JobReport::Printed
         );
         assert_eq!(worker.sim().unwrap().receipts().len(), 1);

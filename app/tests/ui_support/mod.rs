@@ -108,9 +108,10 @@ impl Harness {
         }
     }
 
-    /// Lets background tasks (an import, a card flow) run until `done` holds; 10 s at most.
+    /// Lets background tasks (an import, a card flow) run until `done` holds; 30 s at most
+    /// (a bound for a stalled machine: the tasks normally finish in well under a second).
     pub fn wait_until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         while !done(&self.app) {
             assert!(
                 std::time::Instant::now() < deadline,

@@ -177,10 +177,13 @@ mod tests {
         let mut app_side = SerialPipe::from_port(config, slave);
         app_side.write_all(&[0x10, 0x04, 0x01]).unwrap();
         let mut buf = [0u8; 8];
-        let n = printer_side.read(&mut buf, Duration::from_secs(2)).unwrap();
+        // The reads' timeouts only bound a stall of the kernel's pty flush.
+        let n = printer_side
+            .read(&mut buf, Duration::from_secs(20))
+            .unwrap();
         assert_eq!(&buf[..n], &[0x10, 0x04, 0x01]);
         printer_side.write_all(&[0x12]).unwrap();
-        assert_eq!(app_side.read(&mut buf, Duration::from_secs(2)).unwrap(), 1);
+        assert_eq!(app_side.read(&mut buf, Duration::from_secs(20)).unwrap(), 1);
         assert_eq!(buf[0], 0x12);
         assert!(matches!(
             app_side.read(&mut buf, Duration::from_millis(50)),
