@@ -11,19 +11,10 @@
 //! the lane does when idle between customers.
 //!
 //! `cargo bench -p pos-app --bench durable_ratio` (env `POS_BENCH_ROUNDS`, default 3000).
-// Benchmark set-up that fails must stop the run.
-#![allow(clippy::panic)]
+mod support;
 
-use pos_app::config::Config;
-use pos_app::domain::tender::TenderKind;
-use pos_app::services::Lane;
-use pos_app::store::Store;
-use rust_decimal::Decimal;
-use std::time::{Duration, Instant};
-
-fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
-    r.unwrap_or_else(|e| panic!("bench setup: {e}"))
-}
+use std::time::Duration;
+use support::DurablePair;
 
 fn percentile(sorted: &[Duration], p: usize) -> Duration {
     sorted[(sorted.len() - 1) * p / 100]
@@ -53,58 +44,22 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(3000);
-    let dir = ok(tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")));
-    let bare_store = ok(Store::open(&dir.path().join("bare.sqlite3")));
-    let bare = bare_store.connection();
-    ok(bare.execute_batch("CREATE TABLE bench_bare (id INTEGER PRIMARY KEY, v TEXT NOT NULL);"));
-    let (mut lane, _) = ok(Lane::init(
-        &dir.path().join("lane"),
-        Config::default(),
-        true,
-    ));
-    ok(lane.login("manager", "9999"));
-    ok(lane.open_shift(Decimal::from(100)));
-    let skus: Vec<String> = ok(lane.items_in_category("Bakery"))
-        .into_iter()
-        .filter(|i| i.unit == "each")
-        .take(10)
-        .map(|i| i.sku)
-        .collect();
-    assert_eq!(skus.len(), 10);
-
-    let bare_commit = || {
-        ok(bare_store.checkpoint_idle());
-        let t = Instant::now();
-        ok(bare
-            .prepare_cached("INSERT INTO bench_bare (v) VALUES (?1)")
-            .and_then(|mut s| s.execute(["sale"])));
-        t.elapsed()
-    };
-    let sale_commit = |lane: &mut Lane| {
-        for sku in &skus {
-            ok(lane.add_sku(sku, None));
-        }
-        ok(lane.add_tender(TenderKind::Cash, Decimal::from(500)));
-        ok(lane.store().checkpoint_idle());
-        let t = Instant::now();
-        ok(lane.complete_sale());
-        t.elapsed()
-    };
+    let mut pair = DurablePair::new();
     // Warm-up: caches, prepared statements, the WAL files at their working size.
     for _ in 0..50 {
-        bare_commit();
-        sale_commit(&mut lane);
+        pair.bare_commit();
+        pair.sale_commit();
     }
     let mut bares = Vec::with_capacity(rounds);
     let mut sales = Vec::with_capacity(rounds);
     let mut ratios = Vec::with_capacity(rounds);
     for round in 0..rounds {
         let (b, s) = if round % 2 == 0 {
-            let b = bare_commit();
-            (b, sale_commit(&mut lane))
+            let b = pair.bare_commit();
+            (b, pair.sale_commit())
         } else {
-            let s = sale_commit(&mut lane);
-            (bare_commit(), s)
+            let s = pair.sale_commit();
+            (pair.bare_commit(), s)
         };
         bares.push(b);
         sales.push(s);

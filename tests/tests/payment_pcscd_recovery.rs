@@ -7,10 +7,8 @@
 // A test fails by panicking; the helpers below are part of the tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use pos_app::acquirer::host::config::Faults;
 use pos_app::acquirer::host::server::HostServer;
 use pos_app::acquirer::host::{Host, HostConfig};
 use pos_app::acquirer::iso8583::Mti;
@@ -22,8 +20,9 @@ use pos_app::store::DB_FILE;
 use pos_drivers::sim::emv_card::EmvCard;
 use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
+use pos_tests::Pos;
+use pos_tests::card_lane::{card_lane_command, kill_during_authorization, offline_terminal};
 use pos_tests::pcscd::PcscdGuard;
-use pos_tests::{CASHIER, Pos};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -42,15 +41,6 @@ fn insert(profile: &str) -> VirtualCard {
     )
 }
 
-/// Waits until `done` holds, polling; fails the test with `what` after a generous bound.
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn pay(lane: &mut Lane, amount: Decimal, pins: &[&str]) -> CardResult {
     let mut cardholder = ScriptedCardholder::new(pins.iter().map(|p| p.to_string()));
     with_card(READER, Duration::from_secs(10), &mut |_| {}, |session| {
@@ -66,56 +56,27 @@ fn pos_killed_mid_authorization_through_pcscd_is_reversed_at_restart() {
     let pos = Pos::demo(BIN);
     pos.open_shift();
     let server = HostServer::start("127.0.0.1:0", Host::new(HostConfig::demo())).unwrap();
-    server
-        .with_host(|h| {
-            h.set_faults(Faults {
-                delay: Duration::from_secs(30),
-                only: Some(Mti::AUTH_REQUEST),
-                ..Faults::default()
-            })
-        })
-        .unwrap();
     let command = |args: &[&str]| {
-        let mut c = Command::new(BIN);
-        c.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("POS_DATA_DIR", pos.dir())
-            .env("POS_USER", CASHIER.0)
-            .env("POS_PIN", CASHIER.1)
-            .env("POS_ACQUIRER_ADDRESS", server.local_addr().to_string())
-            .env("POS_ACQUIRER_TIMEOUT_MS", "40000")
-            .env("POS_DEVICES_CARD_READER", READER)
-            .args(args);
+        let mut c = card_lane_command(BIN, &pos, &server, READER);
+        c.args(args);
         c
     };
     let card = insert("visa_credit");
-    let mut child = command(&[
-        "sale",
-        "--scan",
-        LOAF,
-        "--pay",
-        "card",
-        "--card-pin",
-        "1234",
-    ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    wait_for("the authorization never reached the host", || {
-        server
-            .with_host(|h| h.stats().received(Mti::AUTH_REQUEST))
-            .unwrap()
-            > 0
-    });
-    // The host has approved the request and holds its answer: the lane dies with the card
-    // still in the reader, inside its PC/SC transaction.
-    child.kill().unwrap();
-    child.wait().unwrap();
+    // The host approves and holds its answer: the lane dies with the card still in the
+    // reader, inside its PC/SC transaction.
+    kill_during_authorization(
+        &server,
+        command(&[
+            "sale",
+            "--scan",
+            LOAF,
+            "--pay",
+            "card",
+            "--card-pin",
+            "1234",
+        ]),
+    );
     drop(card);
-    server
-        .with_host(|h| h.set_faults(Faults::default()))
-        .unwrap();
     assert_eq!(server.with_host(|h| h.stats().approvals).unwrap(), 1);
 
     let out = command(&["--json", "settle"]).output().unwrap();
@@ -155,13 +116,7 @@ fn host_down_then_back_refund_and_settlement_through_pcscd() {
     let (mut lane, _) = Lane::init(dir.path(), config.clone(), true).unwrap();
     lane.login("cashier", "1111").unwrap();
     lane.open_shift(dec!(50)).unwrap();
-    // The merchant lets cards approve up to 50.00 offline, and its default action code does
-    // not refuse an offline approval for the card's velocity counters (floor limit only).
-    let mut terminal = (*pos_app::payment::flow::terminal_config(50_00).unwrap()).clone();
-    for aid in &mut terminal.aids {
-        aid.tac_default[3] = 0x80;
-    }
-    lane.set_emv_terminal(std::sync::Arc::new(terminal));
+    lane.set_emv_terminal(offline_terminal());
     lane.attach_payment_link(link_from_config(&config, &dir.path().join(DB_FILE)).unwrap())
         .unwrap();
 
