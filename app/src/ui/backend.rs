@@ -386,4 +386,8 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
     fn status(&self) -> LinkStatus;
     fn test_device(&self, name: &str) -> BackendResult<String>;
+
+    /// Housekeeping while the lane waits for a customer, called on the status tick: the
+    /// store's WAL checkpoint, so that it does not land inside the next sale's commit.
+    fn idle(&self) {}
 }

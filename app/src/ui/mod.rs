@@ -338,13 +338,19 @@ impl App {
                 }
             }
             (Message::Device(DeviceEvent::Scanned(code)), _) => self.scanned(&code),
-            (Message::Device(DeviceEvent::Changed) | Message::Tick, _) => {
+            (m @ (Message::Device(DeviceEvent::Changed) | Message::Tick), _) => {
                 let backend = Arc::clone(&self.backend);
+                let idle_tick = matches!(m, Message::Tick);
                 return Task::perform(
                     async move {
-                        tokio::task::spawn_blocking(move || backend.status())
-                            .await
-                            .ok()
+                        tokio::task::spawn_blocking(move || {
+                            if idle_tick {
+                                backend.idle();
+                            }
+                            backend.status()
+                        })
+                        .await
+                        .ok()
                     },
                     Message::Status,
                 );

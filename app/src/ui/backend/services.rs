@@ -649,6 +649,17 @@ impl Backend for ServicesBackend {
         report_csv(&self.sales_report())
     }
 
+    fn idle(&self) {
+        let lane = self.lane();
+        // Between customers only: nothing rung up, nothing tendered.
+        if lane.cart().is_empty()
+            && lane.tenders().is_empty()
+            && let Err(e) = lane.store().checkpoint_idle()
+        {
+            tracing::warn!(error = %e, "idle checkpoint failed; SQLite's autocheckpoint remains");
+        }
+    }
+
     fn status(&self) -> LinkStatus {
         let lane = self.lane();
         let c = lane.config();
