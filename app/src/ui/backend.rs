@@ -327,6 +327,8 @@ pub struct LinkStatus {
     pub acquirer: LinkState,
     pub back_office: LinkState,
     pub sync_queue: u64,
+    /// Events HQ refused for good, set aside until a manager runs `pos sync retry`.
+    pub sync_parked: u64,
 }
 
 /// The application services as the screens need them. `Send + Sync` so slow calls can run

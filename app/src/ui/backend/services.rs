@@ -677,6 +677,7 @@ impl Backend for ServicesBackend {
                 LinkState::Down
             },
             sync_queue: u64::try_from(lane.store().outbox_pending().unwrap_or(0)).unwrap_or(0),
+            sync_parked: u64::try_from(lane.store().outbox_parked().unwrap_or(0)).unwrap_or(0),
         }
     }
 

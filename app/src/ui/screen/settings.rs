@@ -105,6 +105,11 @@ impl Settings {
                 "Waiting for sync",
                 status.sync_queue.to_string(),
                 TEXT,
+            ))
+            .push(widget::figure(
+                "Refused by HQ (parked)",
+                status.sync_parked.to_string(),
+                TEXT,
             ));
         if let Some((m, is_error)) = &self.notice {
             devices = devices.push(widget::banner(m, *is_error));
