@@ -4,6 +4,7 @@
 //! `ServicesBackend` (wired when `services::Lane` lands) and the in-memory [`memory`]
 //! backend (demo without a data dir, and unit tests) both implement it.
 
+pub mod acquirer_start;
 pub mod memory;
 pub mod services;
 mod services_card;
@@ -309,6 +310,8 @@ pub struct CardSession {
 pub enum LinkState {
     Up,
     Down,
+    /// The acquirer link's start-up recovery (reversals, advices) is still running.
+    Recovering,
     NotConfigured,
 }
 

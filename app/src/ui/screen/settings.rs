@@ -34,6 +34,7 @@ pub fn link_label(state: LinkState) -> &'static str {
     match state {
         LinkState::Up => "up",
         LinkState::Down => "DOWN",
+        LinkState::Recovering => "recovering",
         LinkState::NotConfigured => "not set up",
     }
 }
