@@ -76,7 +76,10 @@ fn the_passing_case_keeps_its_output() {
 fn deleting_the_newest_entry_names_the_document_left_without_one() {
     let (pos, last) = lane_with_history();
     let copy = copy_of(&pos);
-    tamper(&copy, &format!("DELETE FROM journal WHERE seq = {}", newest_seq(&copy)));
+    tamper(
+        &copy,
+        &format!("DELETE FROM journal WHERE seq = {}", newest_seq(&copy)),
+    );
     let err = verify_fails(&copy);
     assert!(
         err.contains(&format!("no journal entry for sale {last}")),
@@ -133,9 +136,7 @@ fn deleting_an_entry_with_its_sale_row_shows_in_the_receipt_counter() {
     let copy = copy_of(&pos);
     tamper(
         &copy,
-        &format!(
-            "PRAGMA foreign_keys = OFF; DELETE FROM sales WHERE receipt_no = '{last}';"
-        ),
+        &format!("PRAGMA foreign_keys = OFF; DELETE FROM sales WHERE receipt_no = '{last}';"),
     );
     let err = verify_fails(&copy);
     assert!(

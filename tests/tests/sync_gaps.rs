@@ -30,7 +30,15 @@ impl Setup {
         let hq_url = format!("sqlite://{}", hq_db.display());
         let token = pos.ok(
             MANAGER,
-            &["hq", "--database", &hq_url, "add-lane", "L01", "--store", "S1"],
+            &[
+                "hq",
+                "--database",
+                &hq_url,
+                "add-lane",
+                "L01",
+                "--store",
+                "S1",
+            ],
         );
         let addr = free_addr();
         let hq = HqProcess::start(addr, &hq_url);
@@ -80,7 +88,11 @@ fn hq_conn(path: &Path) -> rusqlite::Connection {
 /// The tax breakdown row of class `reduced` in a `pos sale --json` answer.
 fn reduced_row(sale: &serde_json::Value) -> serde_json::Value {
     let taxes = sale["totals"]["taxes"].as_array().unwrap();
-    taxes.iter().find(|t| t["code"] == "reduced").unwrap().clone()
+    taxes
+        .iter()
+        .find(|t| t["code"] == "reduced")
+        .unwrap()
+        .clone()
 }
 
 #[test]
@@ -162,7 +174,10 @@ fn an_event_hq_refuses_for_good_is_parked_and_the_queue_behind_it_is_delivered()
     .unwrap();
 
     let now = s.pos.ok(CASHIER, &["sync", "now"]);
-    assert!(now.contains(&format!("delivered {} events", queued - 1)), "{now}");
+    assert!(
+        now.contains(&format!("delivered {} events", queued - 1)),
+        "{now}"
+    );
     assert!(now.contains("parked 1 events"), "{now}");
     let status = s.status();
     assert_eq!(status["queue_depth"], 0, "{status}");
@@ -197,13 +212,12 @@ fn an_event_hq_refuses_for_good_is_parked_and_the_queue_behind_it_is_delivered()
     assert!(delivered.iter().all(|id| at_hq(id) == 1));
 
     // Retry is a manager's call; while HQ still refuses, the event is parked again.
-    let r = s
-        .pos
-        .run_as(CASHIER, &["sync", "retry", "--all-parked"]);
+    let r = s.pos.run_as(CASHIER, &["sync", "retry", "--all-parked"]);
     assert_eq!(r.code, 1, "a cashier may not: {}", r.stderr);
-    let bogus = s
-        .pos
-        .run_as(MANAGER, &["sync", "retry", "00000000-0000-4000-8000-000000000000"]);
+    let bogus = s.pos.run_as(
+        MANAGER,
+        &["sync", "retry", "00000000-0000-4000-8000-000000000000"],
+    );
     assert_ne!(bogus.code, 0, "an id that is not parked is refused");
     assert!(bogus.stderr.contains("not parked"), "{}", bogus.stderr);
     s.pos.ok(MANAGER, &["sync", "retry", &refused_id]);
@@ -219,7 +233,10 @@ fn an_event_hq_refuses_for_good_is_parked_and_the_queue_behind_it_is_delivered()
     let last = s.pos.ok(CASHIER, &["sync", "now"]);
     assert!(last.contains("delivered 1 events"), "{last}");
     let status = s.status();
-    assert_eq!((status["queue_depth"].as_u64(), status["parked"].as_u64()), (Some(0), Some(0)));
+    assert_eq!(
+        (status["queue_depth"].as_u64(), status["parked"].as_u64()),
+        (Some(0), Some(0))
+    );
     let (events, distinct): (i64, i64) = hq
         .query_row(
             "SELECT count(*), count(DISTINCT event_id) FROM events WHERE lane_id = 'L01'",
@@ -227,7 +244,11 @@ fn an_event_hq_refuses_for_good_is_parked_and_the_queue_behind_it_is_delivered()
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!((events, distinct), (queued, queued), "nothing delivered twice");
+    assert_eq!(
+        (events, distinct),
+        (queued, queued),
+        "nothing delivered twice"
+    );
     let stored: String = hq
         .query_row(
             "SELECT payload FROM events WHERE event_id = ?1",
@@ -247,7 +268,13 @@ fn hq_out_of_reach_parks_nothing() {
     let dead = format!("hq_url = \"http://{}\"", free_addr());
     let toml: String = toml
         .lines()
-        .map(|l| if l.starts_with("hq_url") { dead.clone() } else { l.to_owned() })
+        .map(|l| {
+            if l.starts_with("hq_url") {
+                dead.clone()
+            } else {
+                l.to_owned()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n");
     std::fs::write(&toml_path, toml).unwrap();

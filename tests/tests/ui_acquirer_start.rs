@@ -18,9 +18,9 @@ use pos_app::payment::flow_reader::link_from_config;
 use pos_app::payment::{CardPayment, Outcome};
 use pos_app::services::Lane;
 use pos_app::ui::backend::Backend;
+use pos_app::ui::backend::LinkState;
 use pos_app::ui::backend::acquirer_start::RecoveryState;
 use pos_app::ui::backend::services::ServicesBackend;
-use pos_app::ui::backend::LinkState;
 use rust_decimal_macros::dec;
 
 /// Visa test track 2 of the simulated acquirer's demo issuer (as in acquirer_link.rs).
@@ -64,7 +64,9 @@ fn a_reversal_left_by_a_killed_lane_goes_out_when_the_touchscreen_starts() {
             entry_mode: "051".into(),
             offline_allowed: true,
         };
-        let outcome = link.authorize(&payment, time::OffsetDateTime::now_utc()).unwrap();
+        let outcome = link
+            .authorize(&payment, time::OffsetDateTime::now_utc())
+            .unwrap();
         assert!(matches!(outcome, Outcome::Approved(_)), "{outcome:?}");
     }
     assert_eq!(stats(&server).received(Mti::REVERSAL), 0);
@@ -88,7 +90,8 @@ fn a_reversal_left_by_a_killed_lane_goes_out_when_the_touchscreen_starts() {
     );
 
     assert!(
-        eventually(Duration::from_secs(10), || stats(&server).reversals_applied == 1),
+        eventually(Duration::from_secs(10), || stats(&server).reversals_applied
+            == 1),
         "the pending reversal reached the acquirer without a card tender"
     );
     assert!(eventually(Duration::from_secs(5), || {

@@ -20,7 +20,10 @@ pub fn sync(ctx: &Ctx, cmd: SyncCmd) -> Result<(), CliError> {
     if matches!(cmd, SyncCmd::Retry { .. }) {
         // Sending again what HQ refused is a manager's call, made once the cause is fixed.
         let lane = ctx.session()?;
-        if lane.user().is_none_or(|u| u.role != crate::store::Role::Manager) {
+        if lane
+            .user()
+            .is_none_or(|u| u.role != crate::store::Role::Manager)
+        {
             return Err(CliError::Refused(
                 "putting parked events back in the sync queue needs a manager".into(),
             ));

@@ -62,7 +62,11 @@ pub fn tax_table_with(
         serde_json::from_value(serde_json::Value::String(t.rounding_mode.clone()))
             .map_err(|_| bad(format!("tax.rounding_mode {:?}", t.rounding_mode)))?;
     let mut in_force = t.rates.clone();
-    in_force.extend(hq_rates.iter().map(|(class, percent)| (class.clone(), *percent)));
+    in_force.extend(
+        hq_rates
+            .iter()
+            .map(|(class, percent)| (class.clone(), *percent)),
+    );
     let rates = in_force
         .iter()
         .map(|(class, percent)| TaxRate::new(class, &format!("{class} {percent}%"), *percent))

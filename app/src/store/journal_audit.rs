@@ -74,7 +74,11 @@ fn list(names: &[String]) -> String {
 }
 
 /// Z reports whose anchor is gone from the chain or changed.
-fn check_anchors(conn: &Connection, entries: i64, problems: &mut Vec<String>) -> Result<(), StoreError> {
+fn check_anchors(
+    conn: &Connection,
+    entries: i64,
+    problems: &mut Vec<String>,
+) -> Result<(), StoreError> {
     let mut stmt = conn.prepare(
         "SELECT no, journal_seq, journal_hash FROM z_reports
          WHERE journal_seq IS NOT NULL ORDER BY no",
@@ -117,7 +121,11 @@ fn check_documents(
     let mut numbers = BTreeSet::new();
     let in_table: HashSet<&str> = docs.iter().map(|d| d.0.as_str()).collect();
     for (receipt, kind, status) in &docs {
-        if let Some(n) = receipt.rsplit('-').next().and_then(|n| n.parse::<i64>().ok()) {
+        if let Some(n) = receipt
+            .rsplit('-')
+            .next()
+            .and_then(|n| n.parse::<i64>().ok())
+        {
             numbers.insert(n);
         }
         let journal = if kind == "refund" {
@@ -147,10 +155,7 @@ fn check_documents(
         }
     }
     if !unjournaled.is_empty() {
-        problems.push(format!(
-            "no journal entry for {}",
-            list(&unjournaled)
-        ));
+        problems.push(format!("no journal entry for {}", list(&unjournaled)));
     }
     let mut orphans: Vec<(i64, String)> = recorded
         .sales
@@ -169,7 +174,11 @@ fn check_documents(
         ));
     }
     let counter: Option<i64> = conn
-        .query_row("SELECT value FROM counters WHERE name = 'receipt'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM counters WHERE name = 'receipt'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(counter) = counter {
         let missing: Vec<String> = (1..=counter)
@@ -188,7 +197,10 @@ fn check_documents(
 
 impl Store {
     /// The cross-checks above, against a chain of `entries` entries already verified.
-    pub(crate) fn journal_audit(&self, entries: i64) -> Result<Result<(), JournalBroken>, StoreError> {
+    pub(crate) fn journal_audit(
+        &self,
+        entries: i64,
+    ) -> Result<Result<(), JournalBroken>, StoreError> {
         let mut problems = Vec::new();
         check_anchors(&self.conn, entries, &mut problems)?;
         let recorded = read_recorded(&self.conn)?;

@@ -223,10 +223,11 @@ impl Store {
         // The Z report's own journal entry is the head at closing: the report keeps its seq
         // and hash, so deleting the newest entries later shows in `pos journal verify`.
         let journal_seq = journal::append(&tx, "z_report", &content)?;
-        let journal_hash: String =
-            tx.query_row("SELECT hash FROM journal WHERE seq = ?1", [journal_seq], |r| {
-                r.get(0)
-            })?;
+        let journal_hash: String = tx.query_row(
+            "SELECT hash FROM journal WHERE seq = ?1",
+            [journal_seq],
+            |r| r.get(0),
+        )?;
         tx.execute(
             "INSERT INTO z_reports (no, shift_id, created_at, content, journal_seq, journal_hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -192,7 +192,10 @@ pub fn parked(conn: &Connection) -> Result<Vec<ParkedEvent>, LaneStoreError> {
 
 /// Puts parked events back in the queue, due now: one (`Some(id)`, refused with
 /// [`LaneStoreError::NotParked`] when it is not parked) or all (`None`). Returns how many.
-pub fn retry_parked(conn: &mut Connection, event_id: Option<Uuid>) -> Result<usize, LaneStoreError> {
+pub fn retry_parked(
+    conn: &mut Connection,
+    event_id: Option<Uuid>,
+) -> Result<usize, LaneStoreError> {
     let now = now_rfc3339()?;
     let sql = "UPDATE outbox SET parked_at = NULL, parked_reason = NULL, next_attempt_at = ?1
                WHERE parked_at IS NOT NULL AND delivered_at IS NULL

@@ -277,9 +277,7 @@ impl PushBatch {
                 ))));
             }
             if !event.payload.get().trim_start().starts_with('{') {
-                return Err(refused(bad(format!(
-                    "{at}: payload must be a JSON object"
-                ))));
+                return Err(refused(bad(format!("{at}: payload must be a JSON object"))));
             }
             if OffsetDateTime::parse(&event.created_at, &Rfc3339).is_err() {
                 return Err(refused(bad(format!("{at}: created_at is not RFC 3339"))));

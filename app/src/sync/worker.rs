@@ -52,7 +52,10 @@ pub enum PushStep {
     /// HQ holds this many more events.
     Delivered(usize),
     /// HQ refused this event for good; it is parked and the queue goes on.
-    Parked { event_id: uuid::Uuid, reason: String },
+    Parked {
+        event_id: uuid::Uuid,
+        reason: String,
+    },
     /// The batch was not delivered; it is retried after `retry_in`.
     Failed {
         error: String,

@@ -23,7 +23,8 @@ fn lane() -> (tempfile::TempDir, Lane) {
 /// own connection to the lane's file.
 fn hq_publishes(lane: &Lane, version: i64, class: &str, percent: Decimal) {
     let mut conn = rusqlite::Connection::open(lane.store().path()).unwrap();
-    conn.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
     let pull = PullResponse {
         changes: vec![Change {
             version,

@@ -18,15 +18,15 @@ const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 fn status_of(error: &HqError) -> StatusCode {
     match error {
-            HqError::Malformed(_) | HqError::BadUrl(_) => StatusCode::BAD_REQUEST,
-            HqError::Unauthorized | HqError::Revoked(_) | HqError::NoSuchLane(_) => {
-                StatusCode::UNAUTHORIZED
-            }
-            HqError::ForeignEvent(_) => StatusCode::FORBIDDEN,
-            HqError::Conflict(_) | HqError::LaneExists(_) => StatusCode::CONFLICT,
-            HqError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            HqError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            HqError::Event { error, .. } => status_of(error),
+        HqError::Malformed(_) | HqError::BadUrl(_) => StatusCode::BAD_REQUEST,
+        HqError::Unauthorized | HqError::Revoked(_) | HqError::NoSuchLane(_) => {
+            StatusCode::UNAUTHORIZED
+        }
+        HqError::ForeignEvent(_) => StatusCode::FORBIDDEN,
+        HqError::Conflict(_) | HqError::LaneExists(_) => StatusCode::CONFLICT,
+        HqError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        HqError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        HqError::Event { error, .. } => status_of(error),
     }
 }
 

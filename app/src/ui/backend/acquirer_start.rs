@@ -5,8 +5,8 @@
 //! on its worker thread if the recovery is still running), so recovery runs exactly once.
 
 use crate::config::Config;
-use crate::payment::flow_reader::link_from_config;
 use crate::payment::PaymentLink;
+use crate::payment::flow_reader::link_from_config;
 use crate::payment::outcome::RecoveryReport;
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -98,10 +98,7 @@ impl StartRecovery {
     pub fn take_link(&self) -> Option<PaymentLink> {
         let mut slot = self.lock();
         while slot.state == RecoveryState::Running {
-            slot = self
-                .finished
-                .wait(slot)
-                .unwrap_or_else(|p| p.into_inner());
+            slot = self.finished.wait(slot).unwrap_or_else(|p| p.into_inner());
         }
         slot.link.take()
     }

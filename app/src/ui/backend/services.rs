@@ -4,8 +4,8 @@
 //! `Lane` takes `&mut self`; one mutex serialises the screens' calls (one lane, one
 //! cashier). Errors are sorted into the UI's families by [`ServiceError::kind`], never by text.
 
-use super::*;
 use super::acquirer_start::{RecoveryState, StartRecovery};
+use super::*;
 use crate::domain::cart::Discount;
 use crate::domain::tender::TenderKind as DomainTender;
 use crate::printing::PrinterConfig;
