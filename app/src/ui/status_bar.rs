@@ -63,3 +63,25 @@ pub fn view<'a, M: 'a>(
     .style(theme::status_bar)
     .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parked_events_are_named_apart_from_the_queue_only_when_there_are_some() {
+        let mut status = LinkStatus {
+            devices: Vec::new(),
+            acquirer: LinkState::Recovering,
+            back_office: LinkState::Up,
+            sync_queue: 3,
+            sync_parked: 0,
+        };
+        assert_eq!(sync_label(&status), "Sync queue: 3");
+        status.sync_parked = 2;
+        assert_eq!(
+            sync_label(&status),
+            "Sync queue: 3 · parked: 2 (refused by HQ)"
+        );
+    }
+}

@@ -106,12 +106,15 @@ impl Settings {
                 "Waiting for sync",
                 status.sync_queue.to_string(),
                 TEXT,
-            ))
-            .push(widget::figure(
+            ));
+        if status.sync_parked > 0 {
+            // Only when there are some: they wait for a manager (`pos sync retry`), not HQ.
+            devices = devices.push(widget::figure(
                 "Refused by HQ (parked)",
                 status.sync_parked.to_string(),
                 TEXT,
             ));
+        }
         if let Some((m, is_error)) = &self.notice {
             devices = devices.push(widget::banner(m, *is_error));
         }
