@@ -218,7 +218,7 @@ fn an_event_hq_refuses_for_good_is_parked_and_the_queue_behind_it_is_delivered()
         MANAGER,
         &["sync", "retry", "00000000-0000-4000-8000-000000000000"],
     );
-    assert_ne!(bogus.code, 0, "an id that is not parked is refused");
+    assert_eq!(bogus.code, 1, "an id that is not parked is refused");
     assert!(bogus.stderr.contains("not parked"), "{}", bogus.stderr);
     s.pos.ok(MANAGER, &["sync", "retry", &refused_id]);
     assert_eq!(s.status()["queue_depth"], 1);

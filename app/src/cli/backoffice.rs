@@ -2,6 +2,7 @@
 
 use super::{CliError, Ctx};
 use crate::sync::cli::{HqArgs, SyncCmd};
+use crate::sync::lane_store::LaneStoreError;
 
 /// HQ out of reach (`HqUnreachable`) and every other failure here are I/O or data errors
 /// (exit 3), the error chain on one line.
@@ -36,7 +37,13 @@ pub fn sync(ctx: &Ctx, cmd: SyncCmd) -> Result<(), CliError> {
         &ctx.config.sync,
         ctx.json,
     )
-    .map_err(data)
+    .map_err(|e| {
+        // Retrying an event that is not parked is refused (exit 1), not an I/O failure.
+        match e.downcast_ref::<LaneStoreError>() {
+            Some(LaneStoreError::NotParked(_)) => CliError::Refused(e.to_string()),
+            _ => data(e),
+        }
+    })
 }
 
 pub fn hq(ctx: &Ctx, args: HqArgs) -> Result<(), CliError> {

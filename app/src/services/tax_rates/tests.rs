@@ -1,6 +1,6 @@
 //! HQ's tax rates on a real lane database: in force from the next cart, never mid-cart.
 
-use super::super::{Lane, ServiceError};
+use super::super::{Lane, ReceiptCopy, ServiceError};
 use crate::config::Config;
 use crate::domain::tender::TenderKind;
 use crate::sync::lane_store;
@@ -72,6 +72,14 @@ fn an_hq_rate_overrides_the_config_rate_of_its_class_from_the_next_cart() {
     lane.add_tender(TenderKind::Cash, dec!(5)).unwrap();
     let second = lane.complete_sale().unwrap();
     assert_eq!(second.totals.tax, dec!(0.32));
+    // The printed receipt's tax breakdown carries the new rate and amount.
+    let doc = lane
+        .receipt_document(&second.receipt_no, ReceiptCopy::Original)
+        .unwrap();
+    let text = pos_hal::receipt::text::render(&doc);
+    let row = text.lines().find(|l| l.contains("10%")).unwrap_or_default();
+    assert!(row.contains("0.32"), "tax row at 10 %: {row:?}\n{text}");
+    assert!(!text.contains("5.5%"), "{text}");
     // Classes HQ did not publish keep pos.toml's rate.
     let standard = lane.tax_table().rates.iter().find(|r| r.code == "standard");
     assert_eq!(standard.unwrap().percent, dec!(20));
