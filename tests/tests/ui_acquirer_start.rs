@@ -1,30 +1,25 @@
-//! The touchscreen's services recover the acquirer link at start: a reversal left pending by
-//! a lane that died between approval and sale is sent to the acquirer (a real TCP server on
-//! 127.0.0.1) as soon as the UI backend starts, before any card tender, without the UI
-//! waiting for it.
+//! The touchscreen recovers the acquirer link at start: a lane process SIGKILLed while the
+//! acquirer (a real TCP server on 127.0.0.1) sat on its approved authorization leaves a
+//! reversal pending; the touchscreen's start (`ui::Options::for_data_dir`, what `pos` with no
+//! arguments runs before opening the window) sends it at once, before any card tender,
+//! without the screens waiting for it.
 
 // Test helpers outside #[test] fns unwrap too: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pos_app::acquirer::card::CardData;
 use pos_app::acquirer::host::server::HostServer;
 use pos_app::acquirer::host::{Faults, Host, HostConfig, HostStats};
 use pos_app::acquirer::iso8583::Mti;
-use pos_app::acquirer::requests::RequestKind;
-use pos_app::config::Config;
-use pos_app::payment::flow_reader::link_from_config;
-use pos_app::payment::{CardPayment, Outcome};
-use pos_app::services::Lane;
-use pos_app::ui::backend::Backend;
+use pos_app::ui::Options;
 use pos_app::ui::backend::LinkState;
-use pos_app::ui::backend::acquirer_start::RecoveryState;
-use pos_app::ui::backend::services::ServicesBackend;
-use rust_decimal_macros::dec;
+use pos_tests::{CASHIER, Pos};
 
-/// Visa test track 2 of the simulated acquirer's demo issuer (as in acquirer_link.rs).
-const TRACK2: &str = "4761739001010119D28122011758928889";
+const BIN: &str = env!("CARGO_BIN_EXE_pos-cli");
+/// Sourdough Loaf 800g, 3.49 (demo catalog).
+const LOAF: &str = "5012345001074";
 
 fn stats(server: &HostServer) -> HostStats {
     server.with_host(|h| h.stats().clone()).unwrap()
@@ -41,36 +36,61 @@ fn eventually(limit: Duration, done: impl Fn() -> bool) -> bool {
     true
 }
 
+/// `pos sale --pay card` on the simulated reader, SIGKILLed once the acquirer holds its
+/// (approved, unanswered) authorization.
+fn kill_a_lane_mid_authorization(pos: &Pos, server: &HostServer) {
+    server.with_host(|h| {
+        h.set_faults(Faults {
+            delay: Duration::from_secs(30),
+            only: Some(Mti::AUTH_REQUEST),
+            ..Faults::default()
+        })
+    });
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("POS_DATA_DIR", pos.dir())
+        .env("POS_USER", CASHIER.0)
+        .env("POS_PIN", CASHIER.1)
+        .env("POS_ACQUIRER_ADDRESS", server.local_addr().to_string())
+        .env("POS_ACQUIRER_TIMEOUT_MS", "20000")
+        .env("POS_DEVICES_CARD_READER", "sim:visa_credit")
+        .args([
+            "sale",
+            "--scan",
+            LOAF,
+            "--pay",
+            "card",
+            "--card-pin",
+            "1234",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(
+        eventually(Duration::from_secs(60), || stats(server)
+            .received(Mti::AUTH_REQUEST)
+            == 1),
+        "the authorization never arrived"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        stats(server).approvals,
+        1,
+        "the host approved the killed lane"
+    );
+}
+
 #[test]
 fn a_reversal_left_by_a_killed_lane_goes_out_when_the_touchscreen_starts() {
+    let pos = Pos::demo(BIN);
+    pos.open_shift();
     let server = HostServer::start("127.0.0.1:0", Host::new(HostConfig::demo())).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.acquirer.address = server.local_addr().to_string();
-    let (lane, _) = Lane::init(dir.path(), config.clone(), true).unwrap();
-    let db = lane.store().path().to_path_buf();
-    drop(lane);
-
-    // The previous run: approved online, then the process died before the sale committed.
-    {
-        let mut link = link_from_config(&config, &db).unwrap();
-        let payment = CardPayment {
-            kind: RequestKind::Authorization,
-            amount: dec!(12.50),
-            refund: false,
-            card: CardData::from_track2(TRACK2).unwrap(),
-            pin: None,
-            icc_data: Some(vec![0x9F, 0x36, 0x02, 0x00, 0x01]),
-            entry_mode: "051".into(),
-            offline_allowed: true,
-        };
-        let outcome = link
-            .authorize(&payment, time::OffsetDateTime::now_utc())
-            .unwrap();
-        assert!(matches!(outcome, Outcome::Approved(_)), "{outcome:?}");
-    }
+    kill_a_lane_mid_authorization(&pos, &server);
     assert_eq!(stats(&server).received(Mti::REVERSAL), 0);
-    // The acquirer is slow to answer reversals: the UI must not wait for it.
+    // The acquirer is slow to answer reversals now: the screens must not wait for it.
     server.with_host(|h| {
         h.set_faults(Faults {
             delay: Duration::from_millis(800),
@@ -79,10 +99,14 @@ fn a_reversal_left_by_a_killed_lane_goes_out_when_the_touchscreen_starts() {
         })
     });
 
-    let (lane, _) = Lane::init(dir.path(), config, true).unwrap();
-    let backend = ServicesBackend::new(lane);
+    let env = [(
+        "POS_ACQUIRER_ADDRESS".to_owned(),
+        server.local_addr().to_string(),
+    )];
+    let options = Options::for_data_dir_with_env(pos.dir(), false, env).unwrap();
+    let backend = options.backend;
     backend.login("cashier", "1111").unwrap();
-    backend.scan("5012345001074").unwrap();
+    backend.scan(LOAF).unwrap();
     assert_eq!(
         backend.status().acquirer,
         LinkState::Recovering,
@@ -94,16 +118,12 @@ fn a_reversal_left_by_a_killed_lane_goes_out_when_the_touchscreen_starts() {
             == 1),
         "the pending reversal reached the acquirer without a card tender"
     );
-    assert!(eventually(Duration::from_secs(5), || {
-        matches!(backend.acquirer_recovery(), Some(RecoveryState::Done(_)))
-    }));
-    let Some(RecoveryState::Done(report)) = backend.acquirer_recovery() else {
-        panic!("recovery did not finish")
-    };
-    assert_eq!(
-        (report.reversals.acknowledged, report.reversals.pending),
-        (1, 0)
+    assert!(
+        eventually(Duration::from_secs(5), || backend.status().acquirer
+            == LinkState::Up),
+        "recovered, the acquirer shows up"
     );
-    assert_eq!(backend.status().acquirer, LinkState::Up);
-    assert_eq!(stats(&server).received(Mti::REVERSAL), 1, "sent once");
+    let s = stats(&server);
+    assert_eq!((s.received(Mti::REVERSAL), s.reversals_applied), (1, 1));
+    assert_eq!(s.received(Mti::AUTH_REQUEST), 1, "no card tender meanwhile");
 }
