@@ -422,7 +422,7 @@ impl Lane {
             cash_rounding: settlement.rounding,
             change_given: settlement.change,
             taxes: serde_json::to_value(&totals.taxes).map_err(StoreError::from)?,
-            detail: serde_json::to_value(&totals).map_err(StoreError::from)?,
+            detail: serde_json::to_string(&totals).map_err(StoreError::from)?,
             loyalty_points: points,
             lines,
             payments,
