@@ -3,7 +3,7 @@
 //! the [`PushDecision`] tells it what to write back to the outbox.
 
 use super::backoff::Backoff;
-use super::protocol::{ErrorBody, OutboxEvent, PushAck, PushBatch};
+use super::protocol::{ErrorBody, ErrorCode, OutboxEvent, PushAck, PushBatch};
 use rand::Rng;
 use std::time::Duration;
 use uuid::Uuid;
@@ -121,6 +121,8 @@ impl Pusher {
             body: Some(body),
         } = &outcome
             && body.code.is_permanent()
+            // A refused token concerns the lane, never one event: nothing to park.
+            && !matches!(body.code, ErrorCode::Unauthorized | ErrorCode::Revoked)
             && let Some(event_id) = body
                 .event_id
                 .filter(|id| sent.events.iter().any(|e| e.event_id == *id))

@@ -203,6 +203,11 @@ fn a_refusal_naming_one_event_of_the_batch_parks_it_without_backing_off() {
             ..
         }
     ));
+    let revoked = refusal(ErrorCode::Revoked, Some(named));
+    assert!(matches!(
+        pusher.on_outcome(&b, revoked, &mut rng),
+        PushDecision::Retry { .. }
+    ));
     let unavailable = refusal(ErrorCode::Unavailable, Some(named));
     assert!(matches!(
         pusher.on_outcome(&b, unavailable, &mut rng),
