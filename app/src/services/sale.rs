@@ -89,6 +89,7 @@ impl Lane {
     /// weight-embedded label, or a SKU.
     pub fn scan(&mut self, text: &str) -> Result<LineId, ServiceError> {
         self.require_user()?;
+        self.refresh_tax_for_new_cart()?;
         let scan = Scan::parse(text)?;
         let target = scan.target(&self.embedded)?;
         let (key, row) = match &target {
@@ -118,6 +119,7 @@ impl Lane {
         quantity: Option<Decimal>,
     ) -> Result<LineId, ServiceError> {
         self.require_user()?;
+        self.refresh_tax_for_new_cart()?;
         let row = self
             .store
             .item(sku)?
@@ -252,6 +254,7 @@ impl Lane {
         if !self.cart.is_empty() {
             return Err(ServiceError::CartNotEmpty);
         }
+        self.refresh_tax_for_new_cart()?;
         let json = self
             .store
             .take_hold(id)?

@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sale_path_tables",
         sql: include_str!("migrations/0400_sale_path_tables.sql"),
     },
+    Migration {
+        version: 410,
+        name: "parked_events_and_z_anchors",
+        sql: include_str!("migrations/0410_parked_events_and_z_anchors.sql"),
+    },
 ];
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
