@@ -255,3 +255,35 @@ fn shift_close_with_z_report() {
         "the shift is closed in the store"
     );
 }
+
+#[test]
+fn idle_tick_checkpoints_only_between_customers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join(pos_app::store::DB_FILE);
+    let (lane, _) = Lane::init(dir.path(), Config::default(), true).unwrap();
+    let mut h = Harness::new(Arc::new(ServicesBackend::new(lane)));
+    let idle_checkpoints = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row(
+                "SELECT coalesce((SELECT value FROM counters WHERE name = 'idle_checkpoints'), 0)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    // A customer at the till: the tick leaves the WAL alone.
+    sale_in_cart(&mut h);
+    h.app.backend().idle();
+    assert_eq!(idle_checkpoints(), 0);
+    // Paid and gone: the next tick copies the WAL into the database, once.
+    pay_cash(&mut h);
+    h.app.backend().idle();
+    assert_eq!(idle_checkpoints(), 1);
+    h.app.backend().idle();
+    assert_eq!(
+        idle_checkpoints(),
+        1,
+        "nothing written since: nothing to do"
+    );
+}

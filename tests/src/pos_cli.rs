@@ -127,8 +127,13 @@ impl Pos {
             "journal",
             "outbox",
         ] {
+            // Keyed (WITHOUT ROWID) tables scan in primary-key order; the others by rowid.
+            let order = match table {
+                "sale_lines" | "payments" => "",
+                _ => "ORDER BY rowid",
+            };
             let mut stmt = db
-                .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))
+                .prepare(&format!("SELECT * FROM {table} {order}"))
                 .unwrap();
             let cols = stmt.column_count();
             let mut rows = stmt.query([]).unwrap();

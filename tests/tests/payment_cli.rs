@@ -7,13 +7,13 @@
 // Test code: helpers may unwrap (the workspace lint exempts only #[test] bodies).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use pos_app::acquirer::host::server::HostServer;
-use pos_app::acquirer::host::{Faults, Host, HostConfig};
+use pos_app::acquirer::host::{Host, HostConfig};
 use pos_app::acquirer::iso8583::Mti;
-use pos_tests::{CASHIER, Pos};
+use pos_tests::Pos;
+use pos_tests::card_lane::{card_lane_command, kill_during_authorization};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pos-cli");
 const VISA_PAN: &str = "4761739001010119";
@@ -21,17 +21,8 @@ const VISA_PAN: &str = "4761739001010119";
 const LOAF: &str = "5012345001074";
 
 fn pos_command(pos: &Pos, server: &HostServer, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("POS_DATA_DIR", pos.dir())
-        .env("POS_USER", CASHIER.0)
-        .env("POS_PIN", CASHIER.1)
-        .env("POS_ACQUIRER_ADDRESS", server.local_addr().to_string())
-        .env("POS_ACQUIRER_TIMEOUT_MS", "20000")
-        .env("POS_DEVICES_CARD_READER", "sim:visa_credit")
-        .env("POS_LOG", "debug")
-        .args(args);
+    let mut c = card_lane_command(BIN, pos, server, "sim:visa_credit");
+    c.env("POS_LOG", "debug").args(args);
     c
 }
 
@@ -105,16 +96,7 @@ fn card_sale_decline_and_settlement_from_the_command_line() {
 #[test]
 fn lane_killed_mid_authorization_is_reversed_at_restart() {
     let (pos, server) = lane();
-    server
-        .with_host(|h| {
-            h.set_faults(Faults {
-                delay: Duration::from_secs(30),
-                only: Some(Mti::AUTH_REQUEST),
-                ..Faults::default()
-            })
-        })
-        .unwrap();
-    let mut child = pos_command(
+    let sale = pos_command(
         &pos,
         &server,
         &[
@@ -126,26 +108,9 @@ fn lane_killed_mid_authorization_is_reversed_at_restart() {
             "--card-pin",
             "1234",
         ],
-    )
-    .stdout(Stdio::null())
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while server
-        .with_host(|h| h.stats().received(Mti::AUTH_REQUEST))
-        .unwrap()
-        == 0
-    {
-        assert!(Instant::now() < deadline, "the authorization never arrived");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    );
     // The host has the request and approved it, and delays its answer: kill the lane.
-    child.kill().unwrap();
-    child.wait().unwrap();
-    server
-        .with_host(|h| h.set_faults(Faults::default()))
-        .unwrap();
+    kill_during_authorization(&server, sale);
     assert_eq!(
         server.with_host(|h| h.stats().approvals).unwrap(),
         1,

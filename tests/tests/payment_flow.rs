@@ -267,13 +267,7 @@ fn host_down_the_card_approves_offline_and_the_advice_is_forwarded_later() {
     let (mut lane, _) = Lane::init(dir.path(), config.clone(), true).unwrap();
     lane.login("cashier", "1111").unwrap();
     lane.open_shift(dec!(50)).unwrap();
-    // The merchant lets cards approve up to 50.00 offline and does not refuse an offline
-    // approval for the card's velocity counters (TAC default byte 4: floor limit only).
-    let mut terminal = (*pos_app::payment::flow::terminal_config(50_00).unwrap()).clone();
-    for aid in &mut terminal.aids {
-        aid.tac_default[3] = 0x80;
-    }
-    lane.set_emv_terminal(std::sync::Arc::new(terminal));
+    lane.set_emv_terminal(pos_tests::card_lane::offline_terminal());
     lane.attach_payment_link(link_from_config(&config, &dir.path().join(DB_FILE)).unwrap())
         .unwrap();
     lane.scan(LOAF).unwrap();

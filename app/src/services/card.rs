@@ -64,6 +64,14 @@ impl Lane {
         Ok(report)
     }
 
+    /// Gives the lane a link whose start-up recovery already ran (the touchscreen runs it in
+    /// the background at start); a lane that has a link keeps it.
+    pub fn install_recovered_link(&mut self, link: PaymentLink) {
+        if self.payment.is_none() {
+            self.payment = Some(link);
+        }
+    }
+
     /// The EMV terminal set-up for card payments (default: `flow::terminal_config(0)`).
     pub fn set_emv_terminal(
         &mut self,

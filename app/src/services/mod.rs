@@ -10,12 +10,13 @@ mod refunds;
 mod sale;
 mod setup;
 mod shift;
+mod tax_rates;
 
 pub use card::{CardError, CardRefund};
 pub use error::{ErrorKind, ManagerAction, ServiceError};
 pub use receipts::{ReceiptConfig, ReceiptCopy, layout, sale_receipt};
 pub use sale::{CardDetails, Receipt, Tender};
-pub use setup::{DEMO_CATALOG, DEMO_USERS, DemoUser, tax_table};
+pub use setup::{DEMO_CATALOG, DEMO_USERS, DemoUser, tax_table, tax_table_with};
 
 use crate::config::Config;
 use crate::domain::barcode::EmbeddedRules;
@@ -57,7 +58,8 @@ impl Lane {
     pub fn with_store(store: Store, config: Config) -> Result<Lane, ServiceError> {
         let currency = Currency::from_code(&config.lane.currency)
             .map_err(|e| ServiceError::Config(format!("lane.currency: {e}")))?;
-        let tax = tax_table(&config)?;
+        // pos.toml's [tax], with HQ's published rates over it.
+        let tax = tax_rates::load_tax_table(&config, &store)?;
         let cash_rounding = if config.lane.cash_rounding <= currency.smallest_unit() {
             CashRounding::default()
         } else {

@@ -89,6 +89,7 @@ impl Lane {
     /// weight-embedded label, or a SKU.
     pub fn scan(&mut self, text: &str) -> Result<LineId, ServiceError> {
         self.require_user()?;
+        self.refresh_tax_for_new_cart()?;
         let scan = Scan::parse(text)?;
         let target = scan.target(&self.embedded)?;
         let (key, row) = match &target {
@@ -118,6 +119,7 @@ impl Lane {
         quantity: Option<Decimal>,
     ) -> Result<LineId, ServiceError> {
         self.require_user()?;
+        self.refresh_tax_for_new_cart()?;
         let row = self
             .store
             .item(sku)?
@@ -252,6 +254,7 @@ impl Lane {
         if !self.cart.is_empty() {
             return Err(ServiceError::CartNotEmpty);
         }
+        self.refresh_tax_for_new_cart()?;
         let json = self
             .store
             .take_hold(id)?
@@ -419,7 +422,7 @@ impl Lane {
             cash_rounding: settlement.rounding,
             change_given: settlement.change,
             taxes: serde_json::to_value(&totals.taxes).map_err(StoreError::from)?,
-            detail: serde_json::to_value(&totals).map_err(StoreError::from)?,
+            detail: serde_json::to_string(&totals).map_err(StoreError::from)?,
             loyalty_points: points,
             lines,
             payments,

@@ -6,6 +6,8 @@ use crate::config::{CONFIG_FILE, Config, DEFAULT_TOML};
 use crate::domain::money::RoundingMode;
 use crate::domain::tax::{RoundingPlacement, TaxMode, TaxRate, TaxTable};
 use crate::store::{ImportMode, ImportReport, Role, Store};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The demo catalog shipped with the program.
@@ -35,6 +37,15 @@ pub const DEMO_USERS: [DemoUser; 2] = [
 
 /// The domain's tax table from the `[tax]` section: one rate per tax class.
 pub fn tax_table(config: &Config) -> Result<TaxTable, ServiceError> {
+    tax_table_with(config, &BTreeMap::new())
+}
+
+/// The tax table in force: `[tax]` of `pos.toml`, with the rates HQ published (`hq_rates`,
+/// class -> percent) replacing the configured rate of the same class and adding new classes.
+pub fn tax_table_with(
+    config: &Config,
+    hq_rates: &BTreeMap<String, Decimal>,
+) -> Result<TaxTable, ServiceError> {
     let t = &config.tax;
     let bad = |m: String| ServiceError::Config(m);
     let mode = match t.mode.as_str() {
@@ -50,13 +61,17 @@ pub fn tax_table(config: &Config) -> Result<TaxTable, ServiceError> {
     let rounding: RoundingMode =
         serde_json::from_value(serde_json::Value::String(t.rounding_mode.clone()))
             .map_err(|_| bad(format!("tax.rounding_mode {:?}", t.rounding_mode)))?;
-    let rates = t
-        .rates
+    let mut in_force = t.rates.clone();
+    in_force.extend(
+        hq_rates
+            .iter()
+            .map(|(class, percent)| (class.clone(), *percent)),
+    );
+    let rates = in_force
         .iter()
         .map(|(class, percent)| TaxRate::new(class, &format!("{class} {percent}%"), *percent))
         .collect();
-    let classes = t
-        .rates
+    let classes = in_force
         .keys()
         .map(|c| (c.clone(), vec![c.clone()]))
         .collect();

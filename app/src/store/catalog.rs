@@ -110,37 +110,43 @@ pub(crate) fn insert_item(
     Ok(())
 }
 
+/// One stock movement: which item, by how much, why, under which document and user, when.
+pub(crate) struct StockMove<'a> {
+    pub sku: &'a str,
+    pub delta: Decimal,
+    pub reason: &'a str,
+    pub sale_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub note: Option<&'a str>,
+    /// The document's own time: every movement of one sale carries the sale's timestamp.
+    pub at: &'a str,
+}
+
 /// Changes one item's stock inside a transaction and records the movement.
 pub(crate) fn move_stock(
     tx: &rusqlite::Transaction<'_>,
-    sku: &str,
-    delta: Decimal,
-    reason: &str,
-    sale_id: Option<i64>,
-    user_id: Option<i64>,
-    note: Option<&str>,
+    m: &StockMove<'_>,
 ) -> Result<Decimal, StoreError> {
     let stock: Option<String> = tx
         .prepare_cached("SELECT stock FROM items WHERE sku = ?1")?
-        .query_row([sku], |r| r.get(0))
+        .query_row([m.sku], |r| r.get(0))
         .optional()?;
-    let stock = stock.ok_or_else(|| StoreError::NotFound(format!("item {sku}")))?;
-    let new = parse_dec(&stock, "items.stock")? + delta;
-    let now = now_rfc3339();
+    let stock = stock.ok_or_else(|| StoreError::NotFound(format!("item {}", m.sku)))?;
+    let new = parse_dec(&stock, "items.stock")? + m.delta;
     tx.prepare_cached("UPDATE items SET stock = ?1, updated_at = ?2 WHERE sku = ?3")?
-        .execute(params![canonical(new), now, sku])?;
+        .execute(params![canonical(new), m.at, m.sku])?;
     tx.prepare_cached(
         "INSERT INTO stock_movements (sku, delta, reason, sale_id, user_id, note, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
-        sku,
-        canonical(delta),
-        reason,
-        sale_id,
-        user_id,
-        note,
-        now
+        m.sku,
+        canonical(m.delta),
+        m.reason,
+        m.sale_id,
+        m.user_id,
+        m.note,
+        m.at
     ])?;
     Ok(new)
 }
@@ -243,7 +249,19 @@ impl Store {
         note: &str,
     ) -> Result<Decimal, StoreError> {
         let tx = self.conn.transaction()?;
-        let new = move_stock(&tx, sku, delta, "adjust", None, Some(user_id), Some(note))?;
+        let now = now_rfc3339();
+        let new = move_stock(
+            &tx,
+            &StockMove {
+                sku,
+                delta,
+                reason: "adjust",
+                sale_id: None,
+                user_id: Some(user_id),
+                note: Some(note),
+                at: &now,
+            },
+        )?;
         let doc = serde_json::json!({
             "sku": sku, "delta": canonical(delta), "stock": canonical(new),
             "user_id": user_id, "note": note,

@@ -1,7 +1,8 @@
 //! The append-only, hash-chained journal. Each entry stores the hash of the entry before it
 //! and its own hash = SHA-256(previous hash ‖ canonical(seq, at, kind, content)), so changing
 //! any byte of any entry breaks the chain at that entry. Triggers refuse UPDATE and DELETE;
-//! `verify` catches what goes around them (a hand-edited file).
+//! `verify` catches what goes around them (a hand-edited file); deleting the newest entries
+//! keeps the chain sound, so `verify` also runs [`super::journal_audit`].
 
 use super::values::now_rfc3339;
 use super::{Store, StoreError};
@@ -31,12 +32,16 @@ pub struct VerifyReport {
     pub head_hash: String,
 }
 
-/// Why verification failed: the first bad entry and what is wrong with it.
+/// Why verification failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("journal entry {seq} is bad: {reason}")]
-pub struct JournalBroken {
-    pub seq: i64,
-    pub reason: String,
+pub enum JournalBroken {
+    /// The chain breaks at this entry: the first bad entry and what is wrong with it.
+    #[error("journal entry {seq} is bad: {reason}")]
+    Entry { seq: i64, reason: String },
+    /// The chain holds, but entries are missing from its end or documents have no entry
+    /// (see [`super::journal_audit`]); the text names what is missing.
+    #[error("journal is missing entries: {0}")]
+    Missing(String),
 }
 
 fn entry_hash(prev: &[u8], seq: &[u8], at: &[u8], kind: &[u8], content: &[u8]) -> [u8; 32] {
@@ -113,7 +118,7 @@ impl Store {
                 _ => expected_seq,
             };
             let broken = |reason: String| {
-                Ok(Err(JournalBroken {
+                Ok(Err(JournalBroken::Entry {
                     seq: expected_seq.min(seq),
                     reason,
                 }))
@@ -140,10 +145,16 @@ impl Store {
             prev = hash.to_vec();
             expected_seq += 1;
         }
-        Ok(Ok(VerifyReport {
+        let report = VerifyReport {
             entries: expected_seq - 1,
             head_hash: hex::encode(prev),
-        }))
+        };
+        // A sound chain can still have lost its newest entries: check the Z anchors and the
+        // documents against it.
+        Ok(match self.journal_audit(report.entries)? {
+            Ok(()) => Ok(report),
+            Err(missing) => Err(missing),
+        })
     }
 
     /// Writes every entry as JSON Lines.

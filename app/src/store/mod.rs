@@ -11,6 +11,7 @@ mod generate;
 mod gtin;
 mod holds;
 pub mod journal;
+pub mod journal_audit;
 mod migrate;
 pub mod outbox;
 mod reports;

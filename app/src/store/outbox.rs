@@ -38,10 +38,19 @@ pub(crate) fn enqueue_with_id<T: serde::Serialize + ?Sized>(
 }
 
 impl Store {
-    /// Number of events not yet acknowledged by HQ.
+    /// Number of events waiting for HQ (parked ones not included).
     pub fn outbox_pending(&self) -> Result<i64, StoreError> {
         Ok(self.conn.query_row(
-            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL",
+            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND parked_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Number of events HQ refused for good, parked until `pos sync retry`.
+    pub fn outbox_parked(&self) -> Result<i64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND parked_at IS NOT NULL",
             [],
             |r| r.get(0),
         )?)

@@ -2,7 +2,7 @@
 //! payments, the stock movements, the customer update, the journal entry and the outbox row
 //! commit together or not at all.
 
-use super::catalog::move_stock;
+use super::catalog::{StockMove, move_stock};
 use super::values::{canonical, now_rfc3339, parse_dec};
 use super::{Store, StoreError, journal, outbox};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -138,9 +138,10 @@ pub struct NewSale {
     /// Per-rate tax breakdown as the domain computed it.
     pub taxes: serde_json::Value,
     /// The domain's totals as computed at the sale (refunds reverse from these exactly).
-    /// Kept in the sales row; not repeated in the outbox payload.
+    /// Kept in the sales row; not repeated in the outbox payload. Serialised once, by the
+    /// caller, as JSON text (an empty string stores `null`).
     #[serde(skip)]
-    pub detail: serde_json::Value,
+    pub detail: String,
     pub loyalty_points: i64,
     pub lines: Vec<NewSaleLine>,
     pub payments: Vec<NewPayment>,
@@ -312,7 +313,11 @@ fn insert_doc(
             event_id,
             now,
             s.loyalty_points,
-            serde_json::to_string(&s.detail)?
+            if s.detail.is_empty() {
+                "null"
+            } else {
+                s.detail.as_str()
+            }
         ])?;
     let id = tx.last_insert_rowid();
     for (i, p) in s.payments.iter().enumerate() {
@@ -416,12 +421,15 @@ impl Store {
                 ])?;
             move_stock(
                 &tx,
-                &l.sku,
-                -l.quantity,
-                "sale",
-                Some(id),
-                Some(sale.cashier_id),
-                None,
+                &StockMove {
+                    sku: &l.sku,
+                    delta: -l.quantity,
+                    reason: "sale",
+                    sale_id: Some(id),
+                    user_id: Some(sale.cashier_id),
+                    note: None,
+                    at: &now,
+                },
             )?;
         }
         if let Some(c) = &sale.customer_id {
@@ -540,7 +548,7 @@ impl Store {
             cash_rounding: Decimal::ZERO,
             change_given: Decimal::ZERO,
             taxes: refund.taxes.clone(),
-            detail: serde_json::Value::Null,
+            detail: String::new(),
             loyalty_points: -refund.loyalty_points,
             lines: Vec::new(),
             payments: refund
@@ -587,12 +595,15 @@ impl Store {
                 ])?;
             move_stock(
                 &tx,
-                &ol.sku,
-                rl.quantity,
-                "refund",
-                Some(id),
-                Some(refund.cashier_id),
-                None,
+                &StockMove {
+                    sku: &ol.sku,
+                    delta: rl.quantity,
+                    reason: "refund",
+                    sale_id: Some(id),
+                    user_id: Some(refund.cashier_id),
+                    note: None,
+                    at: &now,
+                },
             )?;
         }
         if let Some(c) = &original.customer_id {
@@ -651,12 +662,15 @@ impl Store {
         for l in &doc.lines {
             move_stock(
                 &tx,
-                &l.sku,
-                l.quantity,
-                "void",
-                Some(doc.id),
-                Some(user_id),
-                None,
+                &StockMove {
+                    sku: &l.sku,
+                    delta: l.quantity,
+                    reason: "void",
+                    sale_id: Some(doc.id),
+                    user_id: Some(user_id),
+                    note: None,
+                    at: &now,
+                },
             )?;
         }
         if let Some(c) = &doc.customer_id {

@@ -220,11 +220,26 @@ impl Store {
             difference,
         };
         let content = serde_json::to_value(&z)?;
-        tx.execute(
-            "INSERT INTO z_reports (no, shift_id, created_at, content) VALUES (?1, ?2, ?3, ?4)",
-            params![no, shift_id, now, serde_json::to_string(&content)?],
+        // The Z report's own journal entry is the head at closing: the report keeps its seq
+        // and hash, so deleting the newest entries later shows in `pos journal verify`.
+        let journal_seq = journal::append(&tx, "z_report", &content)?;
+        let journal_hash: String = tx.query_row(
+            "SELECT hash FROM journal WHERE seq = ?1",
+            [journal_seq],
+            |r| r.get(0),
         )?;
-        journal::append(&tx, "z_report", &content)?;
+        tx.execute(
+            "INSERT INTO z_reports (no, shift_id, created_at, content, journal_seq, journal_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                no,
+                shift_id,
+                now,
+                serde_json::to_string(&content)?,
+                journal_seq,
+                journal_hash
+            ],
+        )?;
         outbox::enqueue(&tx, "shift_close", &content)?;
         tx.commit()?;
         Ok(z)

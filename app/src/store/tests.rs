@@ -45,7 +45,7 @@ fn sale_of(
         cash_rounding: dec!(0),
         change_given: dec!(0),
         taxes: serde_json::json!([]),
-        detail: serde_json::json!({}),
+        detail: "{}".into(),
         loyalty_points: 0,
         lines: vec![NewSaleLine {
             sku: sku.into(),
@@ -285,5 +285,67 @@ fn idle_checkpoint_copies_the_wal_once_and_keeps_everything() {
     assert!(s.sale_doc(&done.receipt_no).unwrap().is_some());
     assert!(s.sale_doc(&second.receipt_no).unwrap().is_some());
     assert_eq!(s.item("A").unwrap().unwrap().stock, dec!(8));
+    assert!(s.journal_verify().unwrap().is_ok());
+}
+
+#[test]
+fn upgrade_to_keyed_lines_and_payments_keeps_every_sale() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE);
+    let (receipt, before) = {
+        // The file as release 0300 left it: rowid tables for lines and payments.
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        migrate::apply_up_to(&mut conn, 300).unwrap();
+        let mut old = Store {
+            conn,
+            path: path.clone(),
+            idle_mark: std::cell::Cell::new(0),
+        };
+        let cashier = old.add_user("bob", Role::Cashier, "1111").unwrap();
+        let manager = old.add_user("meg", Role::Manager, "9999").unwrap();
+        old.upsert_item(item("A", "4006381333931", dec!(2.50)), manager)
+            .unwrap();
+        let done = old
+            .record_sale(&sale_of("A", dec!(3), dec!(2.50), cashier))
+            .unwrap();
+        let before = old.sale_doc(&done.receipt_no).unwrap().unwrap();
+        (done.receipt_no, before)
+    };
+    let s = Store::open(&path).unwrap();
+    let doc = s.sale_doc(&receipt).unwrap().unwrap();
+    assert_eq!(
+        doc, before,
+        "the sale reads back the same after the upgrade"
+    );
+    assert_eq!((doc.lines.len(), doc.payments.len()), (1, 1));
+    let schema = |name: &str| -> String {
+        s.connection()
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert!(schema("sale_lines").contains("WITHOUT ROWID"));
+    assert!(schema("payments").contains("WITHOUT ROWID"));
+    assert!(schema("payments").contains("emv TEXT"));
+    let gone: i64 = s
+        .connection()
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'outbox_pending'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(gone, 0);
+    let broken: i64 = s
+        .connection()
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0, "every line and payment still points at its sale");
     assert!(s.journal_verify().unwrap().is_ok());
 }

@@ -240,10 +240,76 @@ async fn admin(db: &HqDb, action: HqAction, json: bool) -> anyhow::Result<()> {
 /// `pos sync …`
 #[derive(Debug, clap::Subcommand)]
 pub enum SyncCmd {
-    /// Queue depth, last successful push and pull, last error.
+    /// Queue depth, parked events, last successful push and pull, last error, HQ's tax rates.
     Status,
     /// Push the whole queue now (ignoring backoff), then pull HQ's changes.
     Now,
+    /// Put an event HQ refused for good (parked) back in the queue, once its cause is fixed:
+    /// needs a manager.
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["event_id", "all_parked"])))]
+    Retry {
+        /// The parked event's id (as `pos sync status` lists it).
+        event_id: Option<uuid::Uuid>,
+        /// Every parked event.
+        #[arg(long)]
+        all_parked: bool,
+    },
+}
+
+/// `pos sync status --json`: the status with the parked events and HQ's tax rates.
+#[derive(Debug, serde::Serialize)]
+struct StatusReport {
+    #[serde(flatten)]
+    status: lane_store::SyncStatus,
+    parked_events: Vec<lane_store::ParkedEvent>,
+    /// Class -> percent published by HQ; in force over `[tax] rates` of pos.toml.
+    hq_tax_rates: std::collections::BTreeMap<String, Decimal>,
+}
+
+fn print_status(conn: &rusqlite::Connection, json: bool) -> anyhow::Result<()> {
+    let report = StatusReport {
+        status: lane_store::status(conn)?,
+        parked_events: lane_store::parked(conn)?,
+        hq_tax_rates: lane_store::hq_tax_rates(conn)?,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    let status = &report.status;
+    let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "never".into());
+    println!("queue depth:     {}", status.queue_depth);
+    println!("parked:          {}", status.parked);
+    println!("last push ok:    {}", show(&status.last_push_ok_at));
+    println!("last pull ok:    {}", show(&status.last_pull_ok_at));
+    println!("catalog version: {}", status.catalog_version);
+    if let Some(next) = &status.next_attempt_at {
+        println!("next attempt:    {next}");
+    }
+    if let Some(error) = &status.last_error {
+        println!("last error:      {error}");
+    }
+    if !report.hq_tax_rates.is_empty() {
+        let rates: Vec<String> = report
+            .hq_tax_rates
+            .iter()
+            .map(|(class, percent)| format!("{class} {percent}%"))
+            .collect();
+        println!(
+            "tax from HQ:     {} (in force over [tax] rates of pos.toml)",
+            rates.join(", ")
+        );
+    }
+    if !report.parked_events.is_empty() {
+        println!("parked events (refused by HQ; fix the cause, then `pos sync retry`):");
+        for p in &report.parked_events {
+            println!(
+                "  {} seq {} {} parked {}: {}",
+                p.event_id, p.seq, p.kind, p.parked_at, p.reason
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Runs `pos sync` on the lane database at `database`.
@@ -258,22 +324,18 @@ pub fn run_sync(
         .with_context(|| format!("cannot open {}", database.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     match cmd {
-        SyncCmd::Status => {
-            let status = lane_store::status(&conn)?;
+        SyncCmd::Status => print_status(&conn, json),
+        SyncCmd::Retry {
+            event_id,
+            all_parked,
+        } => {
+            let mut conn = conn;
+            let target = if all_parked { None } else { event_id };
+            let count = lane_store::retry_parked(&mut conn, target)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&status)?);
+                println!("{}", serde_json::json!({ "requeued": count }));
             } else {
-                let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "never".into());
-                println!("queue depth:     {}", status.queue_depth);
-                println!("last push ok:    {}", show(&status.last_push_ok_at));
-                println!("last pull ok:    {}", show(&status.last_pull_ok_at));
-                println!("catalog version: {}", status.catalog_version);
-                if let Some(next) = &status.next_attempt_at {
-                    println!("next attempt:    {next}");
-                }
-                if let Some(error) = &status.last_error {
-                    println!("last error:      {error}");
-                }
+                println!("{count} parked events back in the queue");
             }
             Ok(())
         }
@@ -295,6 +357,12 @@ pub fn run_sync(
                     "delivered {} events; catalog version {}",
                     report.delivered, report.catalog_version
                 );
+                if report.parked > 0 {
+                    println!(
+                        "parked {} events HQ refused for good (see `pos sync status`)",
+                        report.parked
+                    );
+                }
             }
             if let Some(error) = report.push_error.or(report.pull_error) {
                 return Err(anyhow::Error::new(HqUnreachable(error)));

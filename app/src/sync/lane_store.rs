@@ -24,6 +24,8 @@ pub enum LaneStoreError {
     InvalidPull(#[from] super::protocol::ProtocolError),
     #[error("clock: {0}")]
     Clock(#[from] time::error::Format),
+    #[error("event {0} is not parked (unknown, delivered, or already back in the queue)")]
+    NotParked(Uuid),
 }
 
 /// An undelivered outbox row, ready to send, with when it may next be tried.
@@ -36,13 +38,28 @@ pub struct PendingRow {
 /// What `pos sync status` shows and the UI's status bar repeats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncStatus {
+    /// Events waiting for delivery (parked ones not included).
     pub queue_depth: u64,
+    /// Events HQ refused for good, set aside until `pos sync retry`.
+    pub parked: u64,
     pub oldest_pending_at: Option<String>,
     pub next_attempt_at: Option<String>,
     pub last_push_ok_at: Option<String>,
     pub last_pull_ok_at: Option<String>,
     pub catalog_version: i64,
     pub last_error: Option<String>,
+}
+
+/// An event HQ refused for good, as `pos sync status` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParkedEvent {
+    pub seq: i64,
+    pub event_id: String,
+    pub kind: String,
+    pub created_at: String,
+    pub parked_at: String,
+    /// HQ's refusal, word for word (long digit runs redacted).
+    pub reason: String,
 }
 
 pub fn now_rfc3339() -> Result<String, LaneStoreError> {
@@ -57,7 +74,7 @@ pub fn format_time(at: OffsetDateTime) -> Result<String, LaneStoreError> {
 pub fn pending(conn: &Connection, limit: usize) -> Result<Vec<PendingRow>, LaneStoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, event_id, kind, payload, created_at, next_attempt_at FROM outbox
-         WHERE delivered_at IS NULL ORDER BY seq LIMIT ?1",
+         WHERE delivered_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT ?1",
     )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let mut rows = stmt.query(params![limit])?;
@@ -132,6 +149,62 @@ pub fn record_failure(
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// HQ refused this one event for good: set it aside with HQ's reason so the queue behind it
+/// moves on. It stays undelivered (and counted as parked) until [`retry_parked`].
+pub fn park(conn: &mut Connection, event_id: Uuid, reason: &str) -> Result<(), LaneStoreError> {
+    let now = now_rfc3339()?;
+    let reason = redact_long_digit_runs(reason);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE outbox SET parked_at = ?1, parked_reason = ?2, last_error = ?2,
+           attempts = attempts + 1
+         WHERE event_id = ?3 AND delivered_at IS NULL AND parked_at IS NULL",
+        params![now, reason, event_id.to_string()],
+    )?;
+    tx.execute(
+        "UPDATE sync_state SET last_error = ?1, last_error_at = ?2",
+        params![format!("parked event {event_id}: {reason}"), now],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The parked events, oldest first.
+pub fn parked(conn: &Connection) -> Result<Vec<ParkedEvent>, LaneStoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, event_id, kind, created_at, parked_at, coalesce(parked_reason, '')
+         FROM outbox WHERE parked_at IS NOT NULL AND delivered_at IS NULL ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ParkedEvent {
+            seq: r.get(0)?,
+            event_id: r.get(1)?,
+            kind: r.get(2)?,
+            created_at: r.get(3)?,
+            parked_at: r.get(4)?,
+            reason: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Puts parked events back in the queue, due now: one (`Some(id)`, refused with
+/// [`LaneStoreError::NotParked`] when it is not parked) or all (`None`). Returns how many.
+pub fn retry_parked(
+    conn: &mut Connection,
+    event_id: Option<Uuid>,
+) -> Result<usize, LaneStoreError> {
+    let now = now_rfc3339()?;
+    let sql = "UPDATE outbox SET parked_at = NULL, parked_reason = NULL, next_attempt_at = ?1
+               WHERE parked_at IS NOT NULL AND delivered_at IS NULL
+                 AND (?2 IS NULL OR event_id = ?2)";
+    let changed = conn.execute(sql, params![now, event_id.map(|id| id.to_string())])?;
+    match event_id {
+        Some(id) if changed == 0 => Err(LaneStoreError::NotParked(id)),
+        _ => Ok(changed),
+    }
 }
 
 /// Notes a failure that concerns no outbox row (a failed pull, a corrupt row).
@@ -256,15 +329,17 @@ pub fn hq_tax_rates(
 }
 
 pub fn status(conn: &Connection) -> Result<SyncStatus, LaneStoreError> {
-    let queue_depth: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL",
+    let (queue_depth, parked): (i64, i64) = conn.query_row(
+        "SELECT COUNT(*) FILTER (WHERE parked_at IS NULL),
+                COUNT(*) FILTER (WHERE parked_at IS NOT NULL)
+         FROM outbox WHERE delivered_at IS NULL",
         [],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let head: Option<(String, String)> = conn
         .query_row(
-            "SELECT created_at, next_attempt_at FROM outbox WHERE delivered_at IS NULL
-             ORDER BY seq LIMIT 1",
+            "SELECT created_at, next_attempt_at FROM outbox
+             WHERE delivered_at IS NULL AND parked_at IS NULL ORDER BY seq LIMIT 1",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -276,6 +351,7 @@ pub fn status(conn: &Connection) -> Result<SyncStatus, LaneStoreError> {
         |r| {
             Ok(SyncStatus {
                 queue_depth: u64::try_from(queue_depth).unwrap_or(0),
+                parked: u64::try_from(parked).unwrap_or(0),
                 oldest_pending_at,
                 next_attempt_at,
                 catalog_version: r.get(0)?,

@@ -117,6 +117,10 @@ impl ErrorCode {
 pub struct ErrorBody {
     pub code: ErrorCode,
     pub message: String,
+    /// The one event refused for what it is (its content, or a clash with what HQ holds);
+    /// absent when the refusal concerns the request or the lane. A lane parks that event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<Uuid>,
 }
 
 /// A catalog change, numbered by HQ in commit order.
@@ -227,29 +231,40 @@ pub fn validate_id(what: &str, id: &str) -> Result<(), ProtocolError> {
 impl PushBatch {
     /// Everything HQ checks before touching its database: one bad event refuses the batch.
     pub fn validate(&self) -> Result<(), ProtocolError> {
-        validate_id("lane_id", &self.lane_id)?;
+        self.validate_events().map_err(|(_, e)| e)
+    }
+
+    /// [`PushBatch::validate`], naming the event whose own content is refused (kind, payload,
+    /// time); order and limit errors name none.
+    pub fn validate_events(&self) -> Result<(), (Option<Uuid>, ProtocolError)> {
+        let batch = |e: ProtocolError| (None, e);
+        validate_id("lane_id", &self.lane_id).map_err(batch)?;
         if self.events.is_empty() {
-            return Err(bad("batch has no events"));
+            return Err(batch(bad("batch has no events")));
         }
         if self.events.len() > MAX_BATCH_EVENTS {
-            return Err(bad(format!(
+            return Err(batch(bad(format!(
                 "batch has {} events, at most {MAX_BATCH_EVENTS} allowed",
                 self.events.len()
-            )));
+            ))));
         }
         let mut seen = HashSet::with_capacity(self.events.len());
         let mut previous_seq = 0_i64;
         for event in &self.events {
             let at = format!("event seq {}", event.seq);
             if event.seq <= previous_seq {
-                return Err(bad(format!(
+                return Err(batch(bad(format!(
                     "{at}: seq must be positive and strictly increasing"
-                )));
+                ))));
             }
             previous_seq = event.seq;
             if !seen.insert(event.event_id) {
-                return Err(bad(format!("{at}: event_id {} repeated", event.event_id)));
+                return Err(batch(bad(format!(
+                    "{at}: event_id {} repeated",
+                    event.event_id
+                ))));
             }
+            let refused = |e: ProtocolError| (Some(event.event_id), e);
             let kind_ok = !event.kind.is_empty()
                 && event.kind.len() <= MAX_KIND_LEN
                 && event
@@ -257,15 +272,15 @@ impl PushBatch {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b == b'_');
             if !kind_ok {
-                return Err(bad(format!(
+                return Err(refused(bad(format!(
                     "{at}: kind must be 1-64 characters of a-z and _"
-                )));
+                ))));
             }
             if !event.payload.get().trim_start().starts_with('{') {
-                return Err(bad(format!("{at}: payload must be a JSON object")));
+                return Err(refused(bad(format!("{at}: payload must be a JSON object"))));
             }
             if OffsetDateTime::parse(&event.created_at, &Rfc3339).is_err() {
-                return Err(bad(format!("{at}: created_at is not RFC 3339")));
+                return Err(refused(bad(format!("{at}: created_at is not RFC 3339"))));
             }
         }
         Ok(())

@@ -3,7 +3,7 @@
 //! the [`PushDecision`] tells it what to write back to the outbox.
 
 use super::backoff::Backoff;
-use super::protocol::{ErrorBody, OutboxEvent, PushAck, PushBatch};
+use super::protocol::{ErrorBody, ErrorCode, OutboxEvent, PushAck, PushBatch};
 use rand::Rng;
 use std::time::Duration;
 use uuid::Uuid;
@@ -57,6 +57,9 @@ pub enum PushOutcome {
 pub enum PushDecision {
     /// HQ holds these events: set `delivered_at`.
     Delivered { event_ids: Vec<Uuid> },
+    /// HQ refused this one event for what it is: park it (with HQ's reason) so the events
+    /// behind it can go; nothing of the batch was stored, the rest is sent again at once.
+    Park { event_id: Uuid, reason: String },
     /// Nothing is known to be delivered: count an attempt on every event of the batch, keep
     /// `error` as their `last_error`, and try again after `retry_in`.
     Retry {
@@ -113,6 +116,24 @@ impl Pusher {
         outcome: PushOutcome,
         rng: &mut impl Rng,
     ) -> PushDecision {
+        if let PushOutcome::Refused {
+            status,
+            body: Some(body),
+        } = &outcome
+            && body.code.is_permanent()
+            // A refused token concerns the lane, never one event: nothing to park.
+            && !matches!(body.code, ErrorCode::Unauthorized | ErrorCode::Revoked)
+            && let Some(event_id) = body
+                .event_id
+                .filter(|id| sent.events.iter().any(|e| e.event_id == *id))
+        {
+            // Parking is progress: the queue moves on, without a backoff.
+            self.failures = 0;
+            return PushDecision::Park {
+                event_id,
+                reason: format!("HQ refused ({status}, {:?}): {}", body.code, body.message),
+            };
+        }
         match outcome {
             PushOutcome::Acked { ack, elapsed } if ack.matches(sent) => {
                 self.failures = 0;

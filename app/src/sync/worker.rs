@@ -51,6 +51,11 @@ pub enum PushStep {
     NotDue(Duration),
     /// HQ holds this many more events.
     Delivered(usize),
+    /// HQ refused this event for good; it is parked and the queue goes on.
+    Parked {
+        event_id: uuid::Uuid,
+        reason: String,
+    },
     /// The batch was not delivered; it is retried after `retry_in`.
     Failed {
         error: String,
@@ -63,6 +68,8 @@ pub enum PushStep {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SyncReport {
     pub delivered: usize,
+    /// Events HQ refused for good during this run, now parked.
+    pub parked: usize,
     pub catalog_version: i64,
     /// Set when the push stopped on a failure (the rest stays queued).
     pub push_error: Option<String>,
@@ -126,6 +133,11 @@ impl LaneWorker {
                 tracing::debug!(events = event_ids.len(), "pushed to HQ");
                 Ok(PushStep::Delivered(event_ids.len()))
             }
+            PushDecision::Park { event_id, reason } => {
+                lane_store::park(&mut self.conn, event_id, &reason)?;
+                tracing::warn!(%event_id, %reason, "HQ refused an event for good: parked");
+                Ok(PushStep::Parked { event_id, reason })
+            }
             PushDecision::Retry {
                 error,
                 retry_in,
@@ -162,6 +174,7 @@ impl LaneWorker {
         loop {
             match self.push_step(true).await? {
                 PushStep::Delivered(n) => report.delivered += n,
+                PushStep::Parked { .. } => report.parked += 1,
                 PushStep::Failed { error, .. } => {
                     report.push_error = Some(error);
                     break;
@@ -189,7 +202,7 @@ impl LaneWorker {
             let step = self.push_step(false).await;
             let pull_due = last_pull.is_none_or(|at| at.elapsed() >= self.settings.idle_poll);
             let wait = match step {
-                Ok(PushStep::Delivered(_)) => Duration::ZERO,
+                Ok(PushStep::Delivered(_) | PushStep::Parked { .. }) => Duration::ZERO,
                 Ok(PushStep::NotDue(wait)) => wait.min(self.settings.idle_poll),
                 Ok(PushStep::Failed { retry_in, .. }) => retry_in,
                 Ok(PushStep::Empty) => self.settings.idle_poll,

@@ -4,6 +4,7 @@
 //! `ServicesBackend` (wired when `services::Lane` lands) and the in-memory [`memory`]
 //! backend (demo without a data dir, and unit tests) both implement it.
 
+pub mod acquirer_start;
 pub mod memory;
 pub mod services;
 mod services_card;
@@ -309,6 +310,8 @@ pub struct CardSession {
 pub enum LinkState {
     Up,
     Down,
+    /// The acquirer link's start-up recovery (reversals, advices) is still running.
+    Recovering,
     NotConfigured,
 }
 
@@ -327,6 +330,8 @@ pub struct LinkStatus {
     pub acquirer: LinkState,
     pub back_office: LinkState,
     pub sync_queue: u64,
+    /// Events HQ refused for good, set aside until a manager runs `pos sync retry`.
+    pub sync_parked: u64,
 }
 
 /// The application services as the screens need them. `Send + Sync` so slow calls can run
@@ -386,4 +391,8 @@ pub trait Backend: Send + Sync + fmt::Debug {
 
     fn status(&self) -> LinkStatus;
     fn test_device(&self, name: &str) -> BackendResult<String>;
+
+    /// Housekeeping while the lane waits for a customer, called on the status tick: the
+    /// store's WAL checkpoint, so that it does not land inside the next sale's commit.
+    fn idle(&self) {}
 }

@@ -73,7 +73,16 @@ impl Options {
     /// start), configured from its `pos.toml` and `POS_*` environment overrides: what `pos`
     /// with no arguments opens.
     pub fn for_data_dir(data_dir: &std::path::Path, kiosk: bool) -> Result<Options, StartError> {
-        let config = crate::config::Config::load(data_dir, std::env::vars())?;
+        Options::for_data_dir_with_env(data_dir, kiosk, std::env::vars())
+    }
+
+    /// [`Options::for_data_dir`] with the `POS_*` overrides taken from `env` (tests).
+    pub fn for_data_dir_with_env(
+        data_dir: &std::path::Path,
+        kiosk: bool,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Options, StartError> {
+        let config = crate::config::Config::load(data_dir, env)?;
         let (lane, _) = crate::services::Lane::init(data_dir, config, true)?;
         let backend: Arc<dyn Backend> = Arc::new(backend::services::ServicesBackend::new(lane));
         let mut options = Options::new(backend, data_dir.to_path_buf());
@@ -338,13 +347,19 @@ impl App {
                 }
             }
             (Message::Device(DeviceEvent::Scanned(code)), _) => self.scanned(&code),
-            (Message::Device(DeviceEvent::Changed) | Message::Tick, _) => {
+            (m @ (Message::Device(DeviceEvent::Changed) | Message::Tick), _) => {
                 let backend = Arc::clone(&self.backend);
+                let idle_tick = matches!(m, Message::Tick);
                 return Task::perform(
                     async move {
-                        tokio::task::spawn_blocking(move || backend.status())
-                            .await
-                            .ok()
+                        tokio::task::spawn_blocking(move || {
+                            if idle_tick {
+                                backend.idle();
+                            }
+                            backend.status()
+                        })
+                        .await
+                        .ok()
                     },
                     Message::Status,
                 );

@@ -8,6 +8,18 @@ use super::widget::Element;
 use iced::Fill;
 use iced::widget::{container, row, text};
 
+/// The queue figure, with parked events named apart: they wait for a manager, not for HQ.
+pub fn sync_label(status: &LinkStatus) -> String {
+    if status.sync_parked == 0 {
+        format!("Sync queue: {}", status.sync_queue)
+    } else {
+        format!(
+            "Sync queue: {} · parked: {} (refused by HQ)",
+            status.sync_queue, status.sync_parked
+        )
+    }
+}
+
 pub fn view<'a, M: 'a>(
     lane: &'a LaneInfo,
     user: Option<&'a UserTile>,
@@ -42,7 +54,7 @@ pub fn view<'a, M: 'a>(
             item(format!("Acquirer: {}", link_label(status.acquirer))),
             item(format!("Back office: {}", link_label(status.back_office))),
             iced::widget::space().width(Fill),
-            item(format!("Sync queue: {}", status.sync_queue)),
+            item(sync_label(status)),
         ]
         .spacing(16),
     )
@@ -50,4 +62,26 @@ pub fn view<'a, M: 'a>(
     .width(Fill)
     .style(theme::status_bar)
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parked_events_are_named_apart_from_the_queue_only_when_there_are_some() {
+        let mut status = LinkStatus {
+            devices: Vec::new(),
+            acquirer: LinkState::Recovering,
+            back_office: LinkState::Up,
+            sync_queue: 3,
+            sync_parked: 0,
+        };
+        assert_eq!(sync_label(&status), "Sync queue: 3");
+        status.sync_parked = 2;
+        assert_eq!(
+            sync_label(&status),
+            "Sync queue: 3 · parked: 2 (refused by HQ)"
+        );
+    }
 }

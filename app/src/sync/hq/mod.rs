@@ -40,6 +40,10 @@ pub enum HqError {
     NoSuchLane(String),
     #[error("lane {0} exists already")]
     LaneExists(String),
+    /// One event of the batch is refused for what it is (the inner error says why); the lane
+    /// may park that event and deliver the others.
+    #[error("{error}")]
+    Event { event_id: Uuid, error: Box<HqError> },
 }
 
 impl HqError {
@@ -52,6 +56,23 @@ impl HqError {
             HqError::Conflict(_) | HqError::LaneExists(_) => ErrorCode::Conflict,
             HqError::Unavailable(_) => ErrorCode::Unavailable,
             HqError::Internal(_) => ErrorCode::Internal,
+            HqError::Event { error, .. } => error.code(),
+        }
+    }
+
+    /// The event this refusal is about, when HQ refuses one event for what it is.
+    pub fn event_id(&self) -> Option<Uuid> {
+        match self {
+            HqError::Event { event_id, .. } => Some(*event_id),
+            _ => None,
+        }
+    }
+
+    /// Names `event` as the one refused.
+    pub fn about(self, event_id: Uuid) -> HqError {
+        HqError::Event {
+            event_id,
+            error: Box::new(self),
         }
     }
 }
@@ -138,7 +159,8 @@ pub fn build_ack(
         let status = if inserted.contains(&event.event_id) {
             AckStatus::Applied
         } else {
-            classify_existing(lane_id, event, stored.get(&event.event_id))?
+            classify_existing(lane_id, event, stored.get(&event.event_id))
+                .map_err(|e| e.about(event.event_id))?
         };
         acks.push(super::protocol::EventAck {
             event_id: event.event_id,

@@ -16,21 +16,27 @@ use std::future::Future;
 /// Largest request body accepted (a full batch of small events fits many times over).
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
+fn status_of(error: &HqError) -> StatusCode {
+    match error {
+        HqError::Malformed(_) | HqError::BadUrl(_) => StatusCode::BAD_REQUEST,
+        HqError::Unauthorized | HqError::Revoked(_) | HqError::NoSuchLane(_) => {
+            StatusCode::UNAUTHORIZED
+        }
+        HqError::ForeignEvent(_) => StatusCode::FORBIDDEN,
+        HqError::Conflict(_) | HqError::LaneExists(_) => StatusCode::CONFLICT,
+        HqError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        HqError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        HqError::Event { error, .. } => status_of(error),
+    }
+}
+
 impl IntoResponse for HqError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            HqError::Malformed(_) | HqError::BadUrl(_) => StatusCode::BAD_REQUEST,
-            HqError::Unauthorized | HqError::Revoked(_) | HqError::NoSuchLane(_) => {
-                StatusCode::UNAUTHORIZED
-            }
-            HqError::ForeignEvent(_) => StatusCode::FORBIDDEN,
-            HqError::Conflict(_) | HqError::LaneExists(_) => StatusCode::CONFLICT,
-            HqError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            HqError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        let status = status_of(&self);
         let body = ErrorBody {
             code: self.code(),
             message: self.to_string(),
+            event_id: self.event_id(),
         };
         if status.is_server_error() {
             tracing::error!(error = %body.message, "HQ request failed");
@@ -90,7 +96,10 @@ async fn push_inner(
             redact_long_digit_runs(&e.to_string())
         ))
     })?;
-    batch.validate().map_err(|e| HqError::Malformed(e.0))?;
+    batch.validate_events().map_err(|(event, e)| match event {
+        Some(event_id) => HqError::Malformed(e.0).about(event_id),
+        None => HqError::Malformed(e.0),
+    })?;
     if batch.lane_id != lane.lane_id {
         return Err(HqError::ForeignEvent(format!(
             "batch is from lane {} but the token belongs to lane {}",

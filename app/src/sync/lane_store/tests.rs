@@ -271,3 +271,51 @@ fn an_edit_keeps_the_lanes_stock() {
     assert_eq!(stock, "7");
     assert_eq!(price_of(&conn, "A1"), "2.5");
 }
+
+#[test]
+fn a_parked_event_leaves_the_queue_with_its_reason_until_retried() {
+    let (_dir, mut conn) = lane_db();
+    let ids: Vec<Uuid> = (0..3)
+        .map(|i| add_sale(&conn, &format!("{i}.00")))
+        .collect();
+    park(
+        &mut conn,
+        ids[1],
+        "HQ refused (409, Conflict): card 4761739001010119 seen",
+    )
+    .unwrap();
+    let head: Vec<Uuid> = pending(&conn, 10)
+        .unwrap()
+        .iter()
+        .map(|r| r.event.event_id)
+        .collect();
+    assert_eq!(head, vec![ids[0], ids[2]], "the events behind it go on");
+    let s = status(&conn).unwrap();
+    assert_eq!((s.queue_depth, s.parked), (2, 1));
+    let listed = parked(&conn).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].event_id, ids[1].to_string());
+    assert_eq!(listed[0].seq, 2);
+    assert!(listed[0].reason.contains("Conflict"));
+    assert!(
+        !listed[0].reason.contains("4761739001010119"),
+        "digit runs redacted: {}",
+        listed[0].reason
+    );
+
+    assert!(matches!(
+        retry_parked(&mut conn, Some(ids[0])),
+        Err(LaneStoreError::NotParked(id)) if id == ids[0]
+    ));
+    assert_eq!(retry_parked(&mut conn, Some(ids[1])).unwrap(), 1);
+    assert_eq!(pending(&conn, 10).unwrap().len(), 3);
+    assert_eq!(status(&conn).unwrap().parked, 0);
+
+    park(&mut conn, ids[0], "refused").unwrap();
+    park(&mut conn, ids[2], "refused").unwrap();
+    record_delivered(&mut conn, &[ids[1]]).unwrap();
+    assert_eq!(retry_parked(&mut conn, None).unwrap(), 2);
+    assert_eq!(retry_parked(&mut conn, None).unwrap(), 0);
+    let s = status(&conn).unwrap();
+    assert_eq!((s.queue_depth, s.parked), (2, 0));
+}

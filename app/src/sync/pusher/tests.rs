@@ -148,6 +148,7 @@ fn a_5xx_keeps_the_batch_size_and_a_permanent_refusal_is_flagged() {
     let body = ErrorBody {
         code: ErrorCode::Malformed,
         message: "event seq 3: bad".into(),
+        event_id: None,
     };
     let decision = pusher.on_outcome(
         &b,
@@ -166,4 +167,53 @@ fn a_5xx_keeps_the_batch_size_and_a_permanent_refusal_is_flagged() {
     assert!(permanent);
     assert!(error.contains("event seq 3"));
     assert_eq!(pusher.batch_size(), 4);
+}
+
+#[test]
+fn a_refusal_naming_one_event_of_the_batch_parks_it_without_backing_off() {
+    let mut rng = StdRng::seed_from_u64(6);
+    let mut pusher = Pusher::new(policy());
+    let b = batch(8);
+    let timeout = pusher.on_outcome(&b, PushOutcome::TimedOut, &mut rng);
+    assert!(matches!(timeout, PushDecision::Retry { .. }));
+    assert_eq!(pusher.failures(), 1);
+    let named = b.events[3].event_id;
+    let refusal = |code, event_id| PushOutcome::Refused {
+        status: 409,
+        body: Some(ErrorBody {
+            code,
+            message: "event seq 4 was delivered before with different content".into(),
+            event_id,
+        }),
+    };
+    let decision = pusher.on_outcome(&b, refusal(ErrorCode::Conflict, Some(named)), &mut rng);
+    let PushDecision::Park { event_id, reason } = decision else {
+        panic!("{decision:?}")
+    };
+    assert_eq!(event_id, named);
+    assert!(reason.contains("Conflict") && reason.contains("different content"));
+    assert_eq!(pusher.failures(), 0, "parking is progress");
+
+    // An id that was not in the batch, or a refusal HQ may lift (5xx), parks nothing.
+    let stranger = refusal(ErrorCode::Conflict, Some(uuid::Uuid::new_v4()));
+    assert!(matches!(
+        pusher.on_outcome(&b, stranger, &mut rng),
+        PushDecision::Retry {
+            permanent: true,
+            ..
+        }
+    ));
+    let revoked = refusal(ErrorCode::Revoked, Some(named));
+    assert!(matches!(
+        pusher.on_outcome(&b, revoked, &mut rng),
+        PushDecision::Retry { .. }
+    ));
+    let unavailable = refusal(ErrorCode::Unavailable, Some(named));
+    assert!(matches!(
+        pusher.on_outcome(&b, unavailable, &mut rng),
+        PushDecision::Retry {
+            permanent: false,
+            ..
+        }
+    ));
 }

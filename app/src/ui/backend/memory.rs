@@ -991,6 +991,7 @@ impl Backend for MemoryBackend {
             acquirer: LinkState::NotConfigured,
             back_office: LinkState::NotConfigured,
             sync_queue: self.state().outbox,
+            sync_parked: 0,
         }
     }
 

@@ -4,6 +4,7 @@
 //! `Lane` takes `&mut self`; one mutex serialises the screens' calls (one lane, one
 //! cashier). Errors are sorted into the UI's families by [`ServiceError::kind`], never by text.
 
+use super::acquirer_start::{RecoveryState, StartRecovery};
 use super::*;
 use crate::domain::cart::Discount;
 use crate::domain::tender::TenderKind as DomainTender;
@@ -31,6 +32,8 @@ pub struct ServicesBackend {
     /// Category names change only with catalog edits, and counting them scans every item
     /// (about 1.3 s at 1M items), so they are read once and kept.
     categories: Mutex<Option<Vec<String>>>,
+    /// The acquirer link's recovery, started with the backend when `[acquirer]` is set.
+    pub(super) acquirer: Option<Arc<StartRecovery>>,
 }
 
 /// By hand: the lane's state is large and holds nothing a screen dump should show.
@@ -114,12 +117,22 @@ fn line_id(id: u64) -> BackendResult<crate::domain::cart::LineId> {
 impl ServicesBackend {
     pub fn new(lane: Lane) -> Self {
         let printer = start_printer(lane.config());
+        // Pending reversals and advices go out now, in the background, not at the first
+        // card tender.
+        let acquirer = (!lane.config().acquirer.address.is_empty())
+            .then(|| StartRecovery::spawn(lane.config(), lane.store().path()));
         ServicesBackend {
             lane: Arc::new(Mutex::new(lane)),
             pinpad: Mutex::new(None),
             printer,
             categories: Mutex::new(None),
+            acquirer,
         }
+    }
+
+    /// Where the acquirer link's start-up recovery stands (`None`: no `[acquirer]`).
+    pub fn acquirer_recovery(&self) -> Option<RecoveryState> {
+        self.acquirer.as_ref().map(|r| r.state())
     }
 
     pub(super) fn shared_lane(&self) -> Arc<Mutex<Lane>> {
@@ -649,6 +662,17 @@ impl Backend for ServicesBackend {
         report_csv(&self.sales_report())
     }
 
+    fn idle(&self) {
+        let lane = self.lane();
+        // Between customers only: nothing rung up, nothing tendered.
+        if lane.cart().is_empty()
+            && lane.tenders().is_empty()
+            && let Err(e) = lane.store().checkpoint_idle()
+        {
+            tracing::warn!(error = %e, "idle checkpoint failed; SQLite's autocheckpoint remains");
+        }
+    }
+
     fn status(&self) -> LinkStatus {
         let lane = self.lane();
         let c = lane.config();
@@ -670,13 +694,18 @@ impl Backend for ServicesBackend {
                 device("Scanner", &c.devices.scanner),
                 device("Cash drawer", &c.devices.drawer),
             ],
-            acquirer: probe(&c.acquirer.address),
+            acquirer: match self.acquirer_recovery() {
+                Some(RecoveryState::Running) => LinkState::Recovering,
+                Some(RecoveryState::Done(r)) if r.reversals.pending > 0 => LinkState::Down,
+                _ => probe(&c.acquirer.address),
+            },
             back_office: if c.sync.hq_url.is_empty() {
                 LinkState::NotConfigured
             } else {
                 LinkState::Down
             },
             sync_queue: u64::try_from(lane.store().outbox_pending().unwrap_or(0)).unwrap_or(0),
+            sync_parked: u64::try_from(lane.store().outbox_parked().unwrap_or(0)).unwrap_or(0),
         }
     }
 

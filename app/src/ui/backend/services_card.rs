@@ -6,8 +6,11 @@
 //! ([`ServicesBackend::set_simulated_pinpad`]); without it the cardholder bypasses PIN.
 //! The worker holds the lane for the whole payment (one lane, one sale at a time): the
 //! screen shows only the card prompts meanwhile, and other backend calls wait for it. The
-//! acquirer link is attached, with its start-up recovery, at the first card payment.
+//! acquirer link's start-up recovery runs in the background from the backend's start
+//! ([`super::acquirer_start`]); the first card payment takes that link (or, when it failed,
+//! attaches one with its own recovery).
 
+use super::acquirer_start::StartRecovery;
 use super::services::{ServicesBackend, sale_receipt};
 use super::{BackendError, BackendResult, CardPrompt, CardReply, CardSession, PaymentOutcome};
 use crate::payment::flow::{CardResult, Cardholder, Prompt};
@@ -98,9 +101,10 @@ impl ServicesBackend {
                 .clone(),
         };
         let lane = self.shared_lane();
+        let recovery = self.acquirer.clone();
         std::thread::Builder::new()
             .name("card-flow".into())
-            .spawn(move || card_worker(lane, spec, amount, cardholder, prompt_tx))
+            .spawn(move || card_worker(lane, recovery, spec, amount, cardholder, prompt_tx))
             .map_err(|e| BackendError::Refused(format!("card flow: {e}")))?;
         Ok(CardSession { prompts, replies })
     }
@@ -108,6 +112,7 @@ impl ServicesBackend {
 
 fn card_worker(
     lane: Arc<Mutex<Lane>>,
+    recovery: Option<Arc<StartRecovery>>,
     spec: String,
     amount: Decimal,
     mut cardholder: ScreenCardholder,
@@ -117,6 +122,12 @@ fn card_worker(
         let _ = prompts.unbounded_send(p);
     };
     let mut lane = lane.lock().unwrap_or_else(|p| p.into_inner());
+    if lane.payment_link().is_none()
+        && let Some(link) = recovery.as_ref().and_then(|r| r.take_link())
+    {
+        // Recovered at start already: no second recovery.
+        lane.install_recovered_link(link);
+    }
     let final_prompt = match run(&mut lane, &spec, amount, &mut cardholder, &send) {
         Ok(p) => p,
         Err(reason) => CardPrompt::Failed(reason),

@@ -34,6 +34,7 @@ pub fn link_label(state: LinkState) -> &'static str {
     match state {
         LinkState::Up => "up",
         LinkState::Down => "DOWN",
+        LinkState::Recovering => "recovering",
         LinkState::NotConfigured => "not set up",
     }
 }
@@ -106,6 +107,14 @@ impl Settings {
                 status.sync_queue.to_string(),
                 TEXT,
             ));
+        if status.sync_parked > 0 {
+            // Only when there are some: they wait for a manager (`pos sync retry`), not HQ.
+            devices = devices.push(widget::figure(
+                "Refused by HQ (parked)",
+                status.sync_parked.to_string(),
+                TEXT,
+            ));
+        }
         if let Some((m, is_error)) = &self.notice {
             devices = devices.push(widget::banner(m, *is_error));
         }
