@@ -22,6 +22,7 @@ use pos_drivers::sim::t0::T0Card;
 use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
 use pos_tests::Pos;
 use pos_tests::card_lane::{card_lane_command, kill_during_authorization, offline_terminal};
+use pos_tests::net::ReservedPort;
 use pos_tests::pcscd::PcscdGuard;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -104,15 +105,15 @@ fn pos_killed_mid_authorization_through_pcscd_is_reversed_at_restart() {
 #[test]
 fn host_down_then_back_refund_and_settlement_through_pcscd() {
     let _pcscd = PcscdGuard::acquire().unwrap();
-    // A port nobody listens on yet: the acquirer is down.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    // A port nobody listens on yet: the acquirer is down. Held until the acquirer binds it,
+    // so that nobody else takes it meanwhile.
+    let reserved = ReservedPort::new().unwrap();
+    let port = reserved.addr();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.acquirer.address = port.to_string();
-    config.acquirer.timeout_ms = 2000;
+    // Only bounds a stalled host: refused while down, answered at once once it is up.
+    config.acquirer.timeout_ms = 20_000;
     let (mut lane, _) = Lane::init(dir.path(), config.clone(), true).unwrap();
     lane.login("cashier", "1111").unwrap();
     lane.open_shift(dec!(50)).unwrap();
