@@ -26,6 +26,9 @@ fn card_sale_through_the_simulated_reader_and_acquirer() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::default();
     config.acquirer.address = server.local_addr().to_string();
+    // The host answers at once: the timeout only bounds a stall (the 5 s default could turn
+    // a stalled answer on a loaded box into "no answer").
+    config.acquirer.timeout_ms = 20_000;
     config.devices.card_reader = "sim:visa_credit".into();
     let (lane, _) = Lane::init(dir.path(), config, true).unwrap();
     let backend = Arc::new(ServicesBackend::new(lane));
