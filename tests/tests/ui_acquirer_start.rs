@@ -7,7 +7,6 @@
 // Test helpers outside #[test] fns unwrap too: a failure there is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pos_app::acquirer::host::server::HostServer;
@@ -15,7 +14,8 @@ use pos_app::acquirer::host::{Faults, Host, HostConfig, HostStats};
 use pos_app::acquirer::iso8583::Mti;
 use pos_app::ui::Options;
 use pos_app::ui::backend::LinkState;
-use pos_tests::{CASHIER, Pos};
+use pos_tests::Pos;
+use pos_tests::card_lane::{card_lane_command, kill_during_authorization};
 
 const BIN: &str = env!("CARGO_BIN_EXE_pos-cli");
 /// Sourdough Loaf 800g, 3.49 (demo catalog).
@@ -39,43 +39,17 @@ fn eventually(limit: Duration, done: impl Fn() -> bool) -> bool {
 /// `pos sale --pay card` on the simulated reader, SIGKILLed once the acquirer holds its
 /// (approved, unanswered) authorization.
 fn kill_a_lane_mid_authorization(pos: &Pos, server: &HostServer) {
-    server.with_host(|h| {
-        h.set_faults(Faults {
-            delay: Duration::from_secs(30),
-            only: Some(Mti::AUTH_REQUEST),
-            ..Faults::default()
-        })
-    });
-    let mut child = Command::new(BIN)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("POS_DATA_DIR", pos.dir())
-        .env("POS_USER", CASHIER.0)
-        .env("POS_PIN", CASHIER.1)
-        .env("POS_ACQUIRER_ADDRESS", server.local_addr().to_string())
-        .env("POS_ACQUIRER_TIMEOUT_MS", "20000")
-        .env("POS_DEVICES_CARD_READER", "sim:visa_credit")
-        .args([
-            "sale",
-            "--scan",
-            LOAF,
-            "--pay",
-            "card",
-            "--card-pin",
-            "1234",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    assert!(
-        eventually(Duration::from_secs(60), || stats(server)
-            .received(Mti::AUTH_REQUEST)
-            == 1),
-        "the authorization never arrived"
-    );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let mut sale = card_lane_command(BIN, pos, server, "sim:visa_credit");
+    sale.args([
+        "sale",
+        "--scan",
+        LOAF,
+        "--pay",
+        "card",
+        "--card-pin",
+        "1234",
+    ]);
+    kill_during_authorization(server, sale);
     assert_eq!(
         stats(server).approvals,
         1,
