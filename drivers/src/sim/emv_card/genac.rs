@@ -3,7 +3,9 @@
 //! issuer script commands (APPLICATION BLOCK/UNBLOCK, PIN UNBLOCK) with their MACs.
 
 use super::{Command, EmvCard, Oda, sw, with_sw};
-use pos_hal::emv::crypto::{ac_data, arpc_method2, cvn18_ac, cvn18_session_key, script_mac, sha1};
+use pos_hal::emv::crypto::{
+    ac_data, arpc_method2, cvn18_ac, cvn18_session_key, script_mac, sha1, visa_sm_session_key,
+};
 use pos_hal::tlv::{Dol, Tag, Tlv, encode, tags};
 
 const CID_AAC: u8 = 0x00;
@@ -263,23 +265,25 @@ impl EmvCard {
     }
 
     pub(super) fn issuer_script(&mut self, cmd: &Command<'_>) -> Vec<u8> {
-        let Some((arqc, sk)) = self.txn.arqc else {
+        let Some((arqc, _)) = self.txn.arqc else {
             return sw::CONDITIONS_NOT_SATISFIED.to_vec();
         };
         let Some(split) = cmd.data.len().checked_sub(8) else {
             return sw::WRONG_LENGTH.to_vec();
         };
-        let (data, mac) = cmd.data.split_at(split);
-        let header = [cmd.cla, cmd.ins, cmd.p1, cmd.p2];
-        if script_mac(&sk, header, data, self.atc.to_be_bytes(), arqc) != mac {
-            return sw::SM_DATA_INCORRECT.to_vec();
-        }
         let Some(index) = (match self.selected {
             super::Selected::App(i) => Some(i),
             _ => None,
         }) else {
             return sw::CONDITIONS_NOT_SATISFIED.to_vec();
         };
+        let (data, mac) = cmd.data.split_at(split);
+        let header = [cmd.cla, cmd.ins, cmd.p1, cmd.p2];
+        let atc = self.atc.to_be_bytes();
+        let sk = visa_sm_session_key(&self.apps[index].mk_smi, atc);
+        if script_mac(&sk, header, data, atc, arqc) != mac {
+            return sw::SM_DATA_INCORRECT.to_vec();
+        }
         match cmd.ins {
             0x1E => self.apps[index].blocked = true,
             0x18 => self.apps[index].blocked = false,

@@ -3,9 +3,11 @@
 //! The issuer really checks the ARQC (CVN 18) and answers a real ARPC, so the card's second
 //! GENERATE AC exercises issuer authentication.
 
+use super::profile::TEST_ISSUER_SMI_KEY;
 use crate::sim::card::CardModel;
 use pos_hal::emv::crypto::{
     Key16, ac_data, arpc_method2, cvn18_ac, cvn18_session_key, derive_icc_mk, script_mac,
+    visa_sm_session_key,
 };
 use pos_hal::emv::kernel::{
     Action, Event, Kernel, Message, OnlineRequest, OnlineResponse, Outcome, PinEntry, PinRequest,
@@ -36,7 +38,7 @@ pub struct TestIssuer {
     /// Corrupt the ARPC (issuer authentication must then fail).
     pub bad_arpc: bool,
     /// Issuer script command (CLA INS P1 P2) sent after the final GENERATE AC (template 72),
-    /// MAC'd with the card's session key.
+    /// MAC'd under the secure-messaging session key of the card's MK-SMI.
     pub script_after: Option<[u8; 4]>,
     /// How many ARQCs checked out.
     pub verified: usize,
@@ -55,11 +57,14 @@ impl Default for TestIssuer {
 
 /// The issuer master key our profiles use, by PAN brand.
 fn imk_for(pan_digits: &str) -> Key16 {
-    let hex = if pan_digits.starts_with('5') {
+    hex16(if pan_digits.starts_with('5') {
         "89ABCDEF01234567FEDCBA9876543210"
     } else {
         "0123456789ABCDEFFEDCBA9876543210"
-    };
+    })
+}
+
+fn hex16(hex: &str) -> Key16 {
     let mut k = [0u8; 16];
     for (i, b) in k.iter_mut().enumerate() {
         *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
@@ -102,7 +107,9 @@ impl Issuer for TestIssuer {
         }
         let scripts = match self.script_after {
             Some(header) => {
-                let mac = script_mac(&sk, header, &[], atc, arqc);
+                let mk_smi =
+                    derive_icc_mk(&hex16(TEST_ISSUER_SMI_KEY), &pan, request.psn.unwrap_or(0));
+                let mac = script_mac(&visa_sm_session_key(&mk_smi, atc), header, &[], atc, arqc);
                 let mut command = header.to_vec();
                 command.push(8);
                 command.extend_from_slice(&mac);

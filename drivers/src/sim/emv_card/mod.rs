@@ -179,6 +179,11 @@ impl EmvCard {
         self.apps.get(index).map(|a| a.mk)
     }
 
+    /// The script-integrity master key (MK-SMI) of application `index`.
+    pub fn icc_smi_key(&self, index: usize) -> Option<Key16> {
+        self.apps.get(index).map(|a| a.mk_smi)
+    }
+
     fn random8(&mut self) -> [u8; 8] {
         self.nonce += 1;
         let h = sha1(&[

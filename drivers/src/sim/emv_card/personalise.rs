@@ -34,6 +34,8 @@ pub struct App {
     pub icc_key: RsaPrivateKey,
     /// ICC master key for application cryptograms (derived from the issuer master key).
     pub mk: Key16,
+    /// ICC master key for issuer script integrity (derived from the issuer's IMK-SMI).
+    pub mk_smi: Key16,
     pub gpo_format: u8,
     pub genac_format: u8,
     pub blocked: bool,
@@ -127,8 +129,10 @@ pub fn personalise(p: &AppProfile) -> Result<App, ProfileError> {
     )]);
 
     let imk = hex_n::<16>(&p.issuer_master_key, "issuer_master_key")?;
+    let imk_smi = hex_n::<16>(&p.issuer_smi_key, "issuer_smi_key")?;
     Ok(App {
         mk: derive_icc_mk(&imk, &p.pan, psn),
+        mk_smi: derive_icc_mk(&imk_smi, &p.pan, psn),
         aid,
         label: p.label.clone(),
         priority: p.priority,

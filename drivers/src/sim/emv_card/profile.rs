@@ -91,6 +91,10 @@ pub struct AppProfile {
     #[serde(default = "default_cert_expiry")]
     pub issuer_cert_expiry: String,
     pub issuer_master_key: String,
+    /// The issuer's master key for script integrity (IMK-SMI): issuer scripts are MAC'd under
+    /// a session key of the card's MK-SMI derived from it, never under the AC key.
+    #[serde(default = "default_smi_key")]
+    pub issuer_smi_key: String,
     /// SELECT answers the FCI with 6283: application blocked.
     #[serde(default)]
     pub blocked: bool,
@@ -109,6 +113,13 @@ pub struct AppProfile {
     pub lcol: u8,
     #[serde(default)]
     pub ucol: u8,
+}
+
+/// The test issuers' IMK-SMI (knovichikhin/pyemv's HSM-checked CVN 18 test key).
+pub const TEST_ISSUER_SMI_KEY: &str = "FEDCBA98765432100123456789ABCDEF";
+
+fn default_smi_key() -> String {
+    TEST_ISSUER_SMI_KEY.into()
 }
 
 fn default_serial() -> String {

@@ -6,7 +6,7 @@ use crate::sim::card::CardModel;
 use pos_hal::emv::ca::CaKeyTable;
 use pos_hal::emv::crypto::{
     ac_data, arpc_method2, cvn18_ac, cvn18_session_key, open_sdad_dda, recover_icc_key,
-    recover_issuer_key,
+    recover_issuer_key, script_mac, visa_sm_session_key,
 };
 use pos_hal::tlv::{Dol, find_bytes, parse};
 
@@ -214,6 +214,21 @@ fn arqc_verifies_at_the_issuer_and_arpc_gets_a_tc() {
     );
     assert_eq!(sw, [0x90, 0x00]);
     assert_eq!(parse(&r).unwrap()[0].bytes().unwrap()[0], 0x40, "TC");
+
+    // An issuer script (APPLICATION BLOCK) MAC'd under the AC session key is refused; under
+    // the secure-messaging session key of the card's MK-SMI it is carried out.
+    let script = |key: &pos_hal::emv::crypto::Key16| {
+        let mac = script_mac(key, [0x84, 0x1E, 0x00, 0x00], &[], atc, arqc);
+        format!("841E000008{}", hex::encode(mac))
+    };
+    let (_, sw) = send(&mut card, &script(&sk));
+    assert_eq!(sw, [0x69, 0x88], "a script MAC'd with the AC key");
+    let mk_smi = card.icc_smi_key(0).unwrap();
+    assert_ne!(mk_smi, mk, "script integrity has its own master key");
+    let (_, sw) = send(&mut card, &script(&visa_sm_session_key(&mk_smi, atc)));
+    assert_eq!(sw, [0x90, 0x00]);
+    let (_, sw) = send(&mut card, &select("A0000000031010"));
+    assert_eq!(sw, [0x62, 0x83], "the application is now blocked");
 
     // A wrong ARPC makes the card decline.
     let mut card = EmvCard::builtin("visa_credit").unwrap();

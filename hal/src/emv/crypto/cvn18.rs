@@ -1,10 +1,12 @@
 //! The cryptogram version our cards, kernel tests and acquirer simulator agree on: Visa CVN 18
 //! (the layout of knovichikhin/pyemv's HSM-checked vector): EMV common session key with
 //! R = ATC ‖ `000000000000`; AC over 9F02 ‖ 9F03 ‖ 9F1A ‖ 95 ‖ 5F2A ‖ 9A ‖ 9C ‖ 9F37 ‖ 82 ‖
-//! 9F36 ‖ 9F10 with padding method 2; ARPC method 2. Issuer script MACs (Book 2 9.2) use the
-//! same session key over the command header ‖ ATC ‖ ARQC ‖ data.
+//! 9F36 ‖ 9F10 with padding method 2; ARPC method 2. Issuer script MACs (Book 2 9.2) are
+//! computed over the command header ‖ ATC ‖ ARQC ‖ data under a secure-messaging session key:
+//! Visa's derivation from the card's own ICC master key for script integrity (MK-SMI, kept
+//! apart from the AC key, as CVN 18 defines it).
 
-use super::symmetric::{Key16, MacPadding, generate_ac, retail_mac, session_key};
+use super::symmetric::{Key16, MacPadding, adjust_parity, generate_ac, retail_mac, session_key};
 use crate::tlv::Tag;
 
 /// The data objects in the AC input, with their lengths (zero-filled when absent).
@@ -49,8 +51,21 @@ pub fn cvn18_ac(icc_mk: &Key16, atc: [u8; 2], data: &[u8]) -> [u8; 8] {
     generate_ac(&cvn18_session_key(icc_mk, atc), data, MacPadding::Method2)
 }
 
+/// Visa's secure-messaging session key for an ATC: the left half of MK-SMI XOR
+/// `000000000000 ‖ ATC`, the right half XOR `000000000000 ‖ NOT ATC`, parity adjusted.
+pub fn visa_sm_session_key(icc_mk_smi: &Key16, atc: [u8; 2]) -> Key16 {
+    let mut key = *icc_mk_smi;
+    key[6] ^= atc[0];
+    key[7] ^= atc[1];
+    key[14] ^= !atc[0];
+    key[15] ^= !atc[1];
+    adjust_parity(&mut key);
+    key
+}
+
 /// The MAC an issuer script command carries (Book 2 9.2.1): over CLA INS P1 P2 Lc (Lc counts
 /// the MAC) ‖ ATC ‖ ARQC ‖ command data without the MAC.
+/// `sk` is the [`visa_sm_session_key`] of the card's MK-SMI.
 pub fn script_mac(
     sk: &Key16,
     header: [u8; 4],

@@ -10,7 +10,9 @@ mod oda;
 mod rsa;
 mod symmetric;
 
-pub use cvn18::{AC_DATA_TAGS, ac_data, cvn18_ac, cvn18_session_key, script_mac};
+pub use cvn18::{
+    AC_DATA_TAGS, ac_data, cvn18_ac, cvn18_session_key, script_mac, visa_sm_session_key,
+};
 pub use oda::{
     CdaResult, IssuerKey, OdaError, SignedHeader, open_sdad_cda, open_sdad_dda, open_ssad,
     recover_icc_key, recover_issuer_key, seal, transaction_data_hash,

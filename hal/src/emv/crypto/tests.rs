@@ -128,6 +128,20 @@ fn visa_cvn18() {
     let arqc = generate_ac(&sk, &data, MacPadding::Method2);
     assert_eq!(arqc, b8("7A788EA6B8A3E733"));
     assert_eq!(arpc_method2(&sk, arqc, [0; 4], &[]).to_vec(), h("9AF514C1"));
+    // The same test: the APPLICATION UNBLOCK script command's MAC, under Visa's secure-messaging
+    // session key of the ICC MK-SMI (IMK-SMI FEDC…CDEF; key check values from an HSM).
+    let mk_smi = derive_icc_mk(
+        &k16("FEDCBA98765432100123456789ABCDEF"),
+        "1234567890123456",
+        0x00,
+    );
+    assert_eq!(key_check_value(&mk_smi)[..2].to_vec(), h("F010"));
+    let sk_sm = visa_sm_session_key(&mk_smi, [0x00, 0x1C]);
+    assert_eq!(key_check_value(&sk_sm)[..2].to_vec(), h("DB10"));
+    assert_eq!(
+        script_mac(&sk_sm, [0x84, 0x18, 0x00, 0x00], &[], [0x00, 0x1C], arqc),
+        b8("04EDE90BC24CC35E")
+    );
 }
 
 #[test]
@@ -295,4 +309,11 @@ fn cvn18_helpers_match_the_pyemv_vector() {
         0x00,
     );
     assert_eq!(cvn18_ac(&mk, [0x00, 0x1C], &data), b8("7A788EA6B8A3E733"));
+}
+
+#[test]
+fn visa_secure_messaging_session_key() {
+    // knovichikhin/pyemv pyemv/kd.py, derive_visa_sm_sk example.
+    let sk = visa_sm_session_key(&k16("0123456789ABCDEFFEDCBA9876543210"), [0x00, 0x1C]);
+    assert_eq!(sk, k16("0123456789ABCDF2FEDCBA987654CDF2"));
 }
