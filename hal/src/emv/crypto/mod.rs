@@ -20,7 +20,8 @@ pub use oda::{
 pub use rsa::{RsaError, RsaPrivateKey, RsaPublicKey};
 pub use symmetric::{
     Key16, MacPadding, adjust_parity, arpc_method1, arpc_method2, derive_icc_mk, generate_ac,
-    key_check_value, retail_mac, session_key, tdes_decrypt_block, tdes_encrypt_block,
+    key_check_value, mastercard_session_key, retail_mac, session_key, tdes_decrypt_block,
+    tdes_encrypt_block,
 };
 
 /// SHA-1, the only hash algorithm EMV offline data authentication uses (indicator `01`).

@@ -83,6 +83,12 @@ pub fn session_key(mk: &Key16, r: [u8; 8]) -> Key16 {
     join_with_parity(tdes_encrypt_block(mk, f1), tdes_encrypt_block(mk, f2))
 }
 
+/// Mastercard's AC session key (M/Chip CVN 16): the EMV common session key with
+/// R = ATC ‖ `0000` ‖ unpredictable number.
+pub fn mastercard_session_key(icc_mk: &Key16, atc: [u8; 2], un: [u8; 4]) -> Key16 {
+    session_key(icc_mk, [atc[0], atc[1], 0, 0, un[0], un[1], un[2], un[3]])
+}
+
 fn join_with_parity(left: [u8; 8], right: [u8; 8]) -> Key16 {
     let mut key = [0u8; 16];
     key[..8].copy_from_slice(&left);

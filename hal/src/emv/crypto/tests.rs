@@ -317,3 +317,32 @@ fn visa_secure_messaging_session_key() {
     let sk = visa_sm_session_key(&k16("0123456789ABCDEFFEDCBA9876543210"), [0x00, 0x1C]);
     assert_eq!(sk, k16("0123456789ABCDF2FEDCBA987654CDF2"));
 }
+
+#[test]
+fn mastercard_cvn16() {
+    // knovichikhin/pyemv tests/test_cvn_hsm.py (test_mastercard_cvn16), HSM-checked: Mastercard
+    // session key R = ATC ‖ 0000 ‖ UN; AC data ends with the CVR; ARPC method 1 under the ICC
+    // MK itself; script MACs under the common session key of MK-SMI with R = the ARQC.
+    let pan = "1234567890123456";
+    let mk = derive_icc_mk(&k16("0123456789ABCDEFFEDCBA9876543210"), pan, 0x00);
+    assert_eq!(key_check_value(&mk)[..2].to_vec(), h("BAB0"));
+    let (atc, un) = ([0x00, 0x1C], [0xAB, 0xCD, 0xEF, 0x12]);
+    let sk = mastercard_session_key(&mk, atc, un);
+    assert_eq!(key_check_value(&sk)[..2].to_vec(), h("2FD5"));
+    let data = h(
+        "000000009999 000000000000 0124 8000000000 0124 209906 00 ABCDEF12 1800 001C A00003220000",
+    );
+    let arqc = generate_ac(&sk, &data, MacPadding::Method2);
+    assert_eq!(arqc, b8("24CCF3DEE3158C70"));
+    assert_eq!(
+        arpc_method1(&mk, arqc, [0x00, 0x10]),
+        b8("73F6BBF389A6586C")
+    );
+    let mk_smi = derive_icc_mk(&k16("FEDCBA98765432100123456789ABCDEF"), pan, 0x00);
+    let sk_sm = session_key(&mk_smi, arqc);
+    assert_eq!(key_check_value(&sk_sm)[..2].to_vec(), h("FFA0"));
+    assert_eq!(
+        script_mac(&sk_sm, [0x84, 0x24, 0x00, 0x00], &[], atc, arqc),
+        b8("ED0AB162BAB1DE61")
+    );
+}
