@@ -106,6 +106,15 @@ fn a_tax_rate_published_at_hq_is_charged_by_the_next_sale_after_a_sync() {
     let before = s.sale_json(&["--scan", LOAF, "--pay", "cash:5"]);
     assert_eq!(reduced_row(&before)["percent"], "5.5");
     assert_eq!(reduced_row(&before)["tax"], "0.18");
+    let config = |json: bool| {
+        let args: &[&str] = if json {
+            &["--json", "config"]
+        } else {
+            &["config"]
+        };
+        s.pos.ok(CASHIER, args)
+    };
+    assert!(!config(false).contains("from HQ"));
 
     s.hq(&["set-tax-rate", "reduced", "10"]);
     // Not synced yet: the lane still charges pos.toml's rate.
@@ -116,6 +125,17 @@ fn a_tax_rate_published_at_hq_is_charged_by_the_next_sale_after_a_sync() {
     let status = s.pos.ok(CASHIER, &["sync", "status"]);
     assert!(status.contains("tax from HQ:     reduced 10%"), "{status}");
     assert_eq!(s.status()["hq_tax_rates"]["reduced"], "10");
+    // `pos config` prints the settings in force: HQ's rate, named as HQ's.
+    let text = config(false);
+    assert!(text.contains("reduced = \"10\""), "{text}");
+    assert!(
+        text.contains("# [tax.rates] reduced in force from HQ"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&config(true)).unwrap();
+    assert_eq!(json["tax"]["rates"]["reduced"], "10");
+    assert_eq!(json["tax_rates_from_hq"], serde_json::json!(["reduced"]));
+    assert_eq!(json["lane"]["id"], "L01");
 
     // 3.49 including 10 %: tax 0.32 (it was 0.18 at 5.5 %).
     let after = s.sale_json(&["--scan", LOAF, "--pay", "cash:5"]);

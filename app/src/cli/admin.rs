@@ -253,3 +253,49 @@ pub fn customer(ctx: &Ctx, c: CustomerCmd) -> Result<(), CliError> {
         }
     }
 }
+
+/// `pos config`: the settings in force, secrets masked. Tax rates HQ published (stored by
+/// sync) replace pos.toml's rate of their class, so they are shown as in force and named.
+/// Reads the database only if it exists, read-only: printing settings creates nothing.
+pub(super) fn config(ctx: &Ctx) -> Result<(), CliError> {
+    let mut shown = ctx.config.masked();
+    let db = ctx.data_dir.join(crate::store::DB_FILE);
+    let from_hq = if db.exists() {
+        let conn =
+            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(|e| CliError::Data(format!("{}: {e}", db.display())))?;
+        let data = |e: &dyn std::fmt::Display| CliError::Data(format!("{}: {e}", db.display()));
+        // A database from before sync existed has no HQ rates table: nothing from HQ.
+        let has_table: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'sync_tax_rates'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| data(&e))?;
+        if has_table {
+            crate::sync::lane_store::hq_tax_rates(&conn).map_err(|e| data(&e))?
+        } else {
+            Default::default()
+        }
+    } else {
+        Default::default()
+    };
+    shown.tax.rates.extend(from_hq.clone());
+    let classes: Vec<&String> = from_hq.keys().collect();
+    let mut value = serde_json::to_value(&shown).map_err(|e| CliError::Data(e.to_string()))?;
+    if let Some(map) = value.as_object_mut() {
+        map.insert("tax_rates_from_hq".into(), serde_json::json!(classes));
+    }
+    ctx.print(&value, || {
+        let mut text = shown.to_display_toml();
+        if !classes.is_empty() {
+            let names: Vec<&str> = classes.iter().map(|c| c.as_str()).collect();
+            text.push_str(&format!(
+                "# [tax.rates] {} in force from HQ (they replace pos.toml's rate)\n",
+                names.join(", ")
+            ));
+        }
+        text
+    })
+}

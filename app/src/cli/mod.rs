@@ -253,7 +253,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Journal(c) => report::journal(&ctx, c),
         Command::User(c) => admin::user(&ctx, c),
         Command::Customer(c) => admin::customer(&ctx, c),
-        Command::Config => ctx.print(&ctx.config.masked(), || ctx.config.to_display_toml()),
+        Command::Config => admin::config(&ctx),
         Command::Bench(a) => report::bench(&ctx, a),
         Command::Devices(c) => hardware::devices(&ctx, c),
         Command::Sim(c) => hardware::sim(c),
