@@ -168,13 +168,22 @@ impl BarcodeScanner for UsbHidScanner {
 pub struct UsbHidMsr {
     life: Lifecycle,
     reports: HidReports,
+    layout: magtek::Layout,
 }
 
 impl UsbHidMsr {
+    /// A reader with the 337-byte report of MagTek's SureSwipe manual.
     pub fn new(name: impl Into<String>, target: UsbTarget) -> Self {
+        Self::with_layout(name, target, magtek::Layout::default())
+    }
+
+    /// A reader whose fields sit elsewhere, e.g. as `magtek::Layout::from_descriptor` read
+    /// them from its report descriptor.
+    pub fn with_layout(name: impl Into<String>, target: UsbTarget, layout: magtek::Layout) -> Self {
         Self {
             life: Lifecycle::new(name),
             reports: HidReports::new(target),
+            layout,
         }
     }
 }
@@ -190,12 +199,12 @@ impl MagStripeReader for UsbHidMsr {
             if left.is_zero() {
                 return Ok(None);
             }
-            let report = match self.reports.next_report(magtek::REPORT_LEN, left) {
+            let report = match self.reports.next_report(self.layout.report_len, left) {
                 Ok(Some(report)) => report,
                 Ok(None) => return Ok(None),
                 Err(e) => return Err(read_error(self.life.name(), e)),
             };
-            match magtek::parse(&report) {
+            match magtek::parse_with(&report, &self.layout) {
                 Ok((_, event)) => return Ok(Some(event)),
                 // The error names lengths and positions only, never track data.
                 Err(e) => {

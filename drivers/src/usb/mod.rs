@@ -8,6 +8,7 @@ pub mod hidpos;
 pub mod keyboard;
 pub mod libusb;
 pub mod magtek;
+pub mod report_descriptor;
 
 pub use devices::{ScannerMode, UsbHidMsr, UsbHidScanner};
 pub use libusb::{CLASS_HID, CLASS_PRINTER, UsbBulkPipe, UsbId, UsbTarget};
