@@ -12,15 +12,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pos_drivers::pcsc::{PcscReader, PcscSettings};
-use pos_drivers::sim::emv_card::EmvCard;
 use pos_drivers::sim::emv_card::harness::{Issuer, TestIssuer};
-use pos_drivers::sim::t0::T0Card;
-use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
 use pos_hal::device::UposDevice;
 use pos_hal::device::{CardReader, CardSession};
 use pos_hal::emv::ca::CaKeyTable;
 use pos_hal::emv::kernel::*;
 use pos_hal::iso7816::ApduTransport as Transport;
+use pos_tests::card_lane::insert_contact_card;
 use pos_tests::pcscd::PcscdGuard;
 
 const READER0: &str = "Virtual PCD 00 00";
@@ -116,11 +114,7 @@ fn bench(c: &mut Criterion) {
         ),
     ] {
         wait_presence(&mut reader, false);
-        let card = VirtualCard::spawn(
-            vpcd_addr(0),
-            Box::new(T0Card::new(Box::new(EmvCard::builtin(profile).unwrap()))),
-            true,
-        );
+        let card = insert_contact_card(profile);
         wait_presence(&mut reader, true);
         let mut session = reader.power_on(READER0).unwrap();
         let first = transaction(&mut *session, &cfg, interface, amount);

@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 use pos_app::acquirer::host::config::Faults;
 use pos_app::acquirer::host::server::HostServer;
 use pos_app::acquirer::iso8583::Mti;
+use pos_drivers::sim::emv_card::EmvCard;
+use pos_drivers::sim::t0::T0Card;
+use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
 use pos_hal::emv::kernel::TerminalConfig;
 
 use crate::pos_cli::{CASHIER, Pos};
@@ -81,4 +84,13 @@ pub fn offline_terminal() -> Arc<TerminalConfig> {
         aid.tac_default[3] = 0x80;
     }
     Arc::new(terminal)
+}
+
+/// The card `profile` inserted in vpcd's first reader, answering like a T=0 contact card.
+pub fn insert_contact_card(profile: &str) -> VirtualCard {
+    let card = match EmvCard::builtin(profile) {
+        Ok(c) => c,
+        Err(e) => panic!("card profile {profile}: {e}"),
+    };
+    VirtualCard::spawn(vpcd_addr(0), Box::new(T0Card::new(Box::new(card))), true)
 }

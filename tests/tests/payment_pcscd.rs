@@ -17,10 +17,9 @@ use pos_app::payment::flow_reader::{link_from_config, with_card};
 use pos_app::services::Lane;
 use pos_app::store::DB_FILE;
 use pos_drivers::pcsc::{PcscReader, PcscSettings};
-use pos_drivers::sim::emv_card::EmvCard;
-use pos_drivers::sim::t0::T0Card;
-use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
+use pos_drivers::sim::vpcd::VirtualCard;
 use pos_hal::device::{CardReader, UposDevice};
+use pos_tests::card_lane::insert_contact_card;
 use pos_tests::pcscd::PcscdGuard;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -62,13 +61,7 @@ fn card_sales_through_pcscd_and_vpcd() {
         .unwrap();
 
     // Visa-like, online PIN: approved online, sale committed.
-    let card = VirtualCard::spawn(
-        vpcd_addr(0),
-        Box::new(T0Card::new(Box::new(
-            EmvCard::builtin("visa_credit").unwrap(),
-        ))),
-        true,
-    );
+    let card = insert_contact_card("visa_credit");
     lane.scan(LOAF).unwrap();
     let (result, prompts) = pay(&mut lane, &["1234"]);
     assert!(matches!(result, CardResult::Approved(_)), "{result:?}");
@@ -86,11 +79,7 @@ fn card_sales_through_pcscd_and_vpcd() {
 
     // Mastercard-like, offline enciphered PIN wrong then right: the card says how many
     // tries are left; then online approval.
-    let card = VirtualCard::spawn(
-        vpcd_addr(0),
-        Box::new(T0Card::new(Box::new(EmvCard::builtin("mc_debit").unwrap()))),
-        true,
-    );
+    let card = insert_contact_card("mc_debit");
     lane.scan(LOAF).unwrap();
     let (result, prompts) = pay(&mut lane, &["0000", "1234"]);
     assert!(matches!(result, CardResult::Approved(_)), "{result:?}");
@@ -125,15 +114,6 @@ fn pull(card: VirtualCard) {
     }
 }
 
-/// A contact card on vpcd's first reader, answering like a T=0 card.
-fn insert(profile: &str) -> VirtualCard {
-    VirtualCard::spawn(
-        vpcd_addr(0),
-        Box::new(T0Card::new(Box::new(EmvCard::builtin(profile).unwrap()))),
-        true,
-    )
-}
-
 fn declined_because(result: &CardResult, words: &str) {
     match result {
         CardResult::Declined { reason } => assert!(reason.contains(words), "{reason}"),
@@ -159,13 +139,13 @@ fn declines_and_a_silent_host_through_pcscd_and_vpcd() {
     lane.scan(LOAF).unwrap();
 
     // Amount ending in .51: the issuer declines for insufficient funds.
-    let card = insert("mc_debit");
+    let card = insert_contact_card("mc_debit");
     let (result, _) = pay_amount(&mut lane, dec!(1.51), &["1234"]);
     declined_because(&result, "insufficient funds");
     pull(card);
 
     // Wrong online PIN: the issuer declines it.
-    let card = insert("visa_credit");
+    let card = insert_contact_card("visa_credit");
     let (result, _) = pay(&mut lane, &["4321"]);
     declined_because(&result, "wrong PIN");
     pull(card);
@@ -180,7 +160,7 @@ fn declines_and_a_silent_host_through_pcscd_and_vpcd() {
             })
         })
         .unwrap();
-    let card = insert("visa_credit");
+    let card = insert_contact_card("visa_credit");
     let (result, _) = pay(&mut lane, &["1234"]);
     declined_because(&result, "no answer");
     drop(card);

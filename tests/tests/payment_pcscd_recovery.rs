@@ -17,11 +17,10 @@ use pos_app::payment::flow::{CardResult, ScriptedCardholder};
 use pos_app::payment::flow_reader::{link_from_config, with_card};
 use pos_app::services::{CardRefund, Lane};
 use pos_app::store::DB_FILE;
-use pos_drivers::sim::emv_card::EmvCard;
-use pos_drivers::sim::t0::T0Card;
-use pos_drivers::sim::vpcd::{VirtualCard, vpcd_addr};
 use pos_tests::Pos;
-use pos_tests::card_lane::{card_lane_command, kill_during_authorization, offline_terminal};
+use pos_tests::card_lane::{
+    card_lane_command, insert_contact_card, kill_during_authorization, offline_terminal,
+};
 use pos_tests::net::ReservedPort;
 use pos_tests::pcscd::PcscdGuard;
 use rust_decimal::Decimal;
@@ -32,15 +31,6 @@ const READER: &str = "pcsc:Virtual PCD";
 const VISA_PAN: &str = "4761739001010119";
 /// Sourdough Loaf 800g, 3.49 (demo catalog).
 const LOAF: &str = "5012345001074";
-
-/// A contact card on vpcd's first reader, answering like a T=0 card.
-fn insert(profile: &str) -> VirtualCard {
-    VirtualCard::spawn(
-        vpcd_addr(0),
-        Box::new(T0Card::new(Box::new(EmvCard::builtin(profile).unwrap()))),
-        true,
-    )
-}
 
 fn pay(lane: &mut Lane, amount: Decimal, pins: &[&str]) -> CardResult {
     let mut cardholder = ScriptedCardholder::new(pins.iter().map(|p| p.to_string()));
@@ -62,7 +52,7 @@ fn pos_killed_mid_authorization_through_pcscd_is_reversed_at_restart() {
         c.args(args);
         c
     };
-    let card = insert("visa_credit");
+    let card = insert_contact_card("visa_credit");
     // The host approves and holds its answer: the lane dies with the card still in the
     // reader, inside its PC/SC transaction.
     kill_during_authorization(
@@ -123,7 +113,7 @@ fn host_down_then_back_refund_and_settlement_through_pcscd() {
 
     // Host down: a card whose issuer allows it approves offline (Y3); the sale commits.
     lane.scan(LOAF).unwrap();
-    let card = insert("mc_contactless");
+    let card = insert_contact_card("mc_contactless");
     let CardResult::Approved(approved) = pay(&mut lane, dec!(3.49), &["1234"]) else {
         panic!("offline approval expected");
     };
@@ -157,7 +147,7 @@ fn host_down_then_back_refund_and_settlement_through_pcscd() {
     // An online sale of two loaves, then one loaf refunded to the same card.
     lane.scan(LOAF).unwrap();
     lane.scan(LOAF).unwrap();
-    let card = insert("visa_credit");
+    let card = insert_contact_card("visa_credit");
     let result = pay(&mut lane, dec!(6.98), &["1234"]);
     assert!(matches!(result, CardResult::Approved(_)), "{result:?}");
     let sale = lane.complete_sale().unwrap();

@@ -5,6 +5,7 @@ use crate::services::{DEMO_USERS, Lane};
 use crate::store::Role;
 use clap::{Args, Subcommand};
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -259,30 +260,9 @@ pub fn customer(ctx: &Ctx, c: CustomerCmd) -> Result<(), CliError> {
 /// Reads the database only if it exists, read-only: printing settings creates nothing.
 pub(super) fn config(ctx: &Ctx) -> Result<(), CliError> {
     let mut shown = ctx.config.masked();
-    let db = ctx.data_dir.join(crate::store::DB_FILE);
-    let from_hq = if db.exists() {
-        let conn =
-            rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .map_err(|e| CliError::Data(format!("{}: {e}", db.display())))?;
-        let data = |e: &dyn std::fmt::Display| CliError::Data(format!("{}: {e}", db.display()));
-        // A database from before sync existed has no HQ rates table: nothing from HQ.
-        let has_table: bool = conn
-            .query_row(
-                "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'sync_tax_rates'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| data(&e))?;
-        if has_table {
-            crate::sync::lane_store::hq_tax_rates(&conn).map_err(|e| data(&e))?
-        } else {
-            Default::default()
-        }
-    } else {
-        Default::default()
-    };
-    shown.tax.rates.extend(from_hq.clone());
-    let classes: Vec<&String> = from_hq.keys().collect();
+    let from_hq = hq_tax_rates(&ctx.data_dir.join(crate::store::DB_FILE))?;
+    let classes: Vec<String> = from_hq.keys().cloned().collect();
+    shown.tax.rates.extend(from_hq);
     let mut value = serde_json::to_value(&shown).map_err(|e| CliError::Data(e.to_string()))?;
     if let Some(map) = value.as_object_mut() {
         map.insert("tax_rates_from_hq".into(), serde_json::json!(classes));
@@ -290,12 +270,34 @@ pub(super) fn config(ctx: &Ctx) -> Result<(), CliError> {
     ctx.print(&value, || {
         let mut text = shown.to_display_toml();
         if !classes.is_empty() {
-            let names: Vec<&str> = classes.iter().map(|c| c.as_str()).collect();
             text.push_str(&format!(
                 "# [tax.rates] {} in force from HQ (they replace pos.toml's rate)\n",
-                names.join(", ")
+                classes.join(", ")
             ));
         }
         text
     })
+}
+
+/// The tax rates HQ published, as sync stored them in `db`; none when there is no database
+/// yet or it predates sync (no `sync_tax_rates` table).
+fn hq_tax_rates(db: &std::path::Path) -> Result<BTreeMap<String, Decimal>, CliError> {
+    if !db.exists() {
+        return Ok(BTreeMap::new());
+    }
+    let data = |e: &dyn std::fmt::Display| CliError::Data(format!("{}: {e}", db.display()));
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| data(&e))?;
+    let has_table: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'sync_tax_rates'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| data(&e))?;
+    if !has_table {
+        return Ok(BTreeMap::new());
+    }
+    crate::sync::lane_store::hq_tax_rates(&conn).map_err(|e| data(&e))
 }

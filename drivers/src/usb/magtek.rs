@@ -186,12 +186,10 @@ pub fn build_with(layout: &Layout, t1: &str, t2: &str, t3: &str) -> Vec<u8> {
     for (i, track) in [t1, t2, t3].iter().enumerate() {
         let n = track.len().min(layout.track_field[i]).min(255);
         let at = layout.track_at[i];
-        if let (Some(len), Some(field)) = (
-            report.get_mut(layout.len_at[i]),
-            Some(at..at + n).filter(|r| r.end <= layout.report_len),
-        ) {
-            *len = n as u8;
-            report[field].copy_from_slice(&track.as_bytes()[..n]);
+        // A layout from an odd descriptor may place a field past the report: leave it empty.
+        if layout.len_at[i] < report.len() && at + n <= report.len() {
+            report[layout.len_at[i]] = n as u8;
+            report[at..at + n].copy_from_slice(&track.as_bytes()[..n]);
         }
     }
     report

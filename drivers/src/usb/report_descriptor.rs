@@ -171,10 +171,8 @@ pub(crate) mod tests {
         09 28 09 29 09 2A 09 38 95 07 81 02 09 30 95 6E 82 02 01 09 31 95 6E 82 02 01 09 32 95 6E \
         82 02 01 09 20 95 18 B2 02 01 C0";
 
-    pub(crate) fn bytes(hex: &str) -> Vec<u8> {
-        hex.split_whitespace()
-            .map(|b| u8::from_str_radix(b, 16).unwrap())
-            .collect()
+    pub(crate) fn bytes(spaced_hex: &str) -> Vec<u8> {
+        hex::decode(spaced_hex.split_whitespace().collect::<String>()).unwrap()
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! The issuer really checks the ARQC (CVN 18) and answers a real ARPC, so the card's second
 //! GENERATE AC exercises issuer authentication.
 
-use super::profile::TEST_ISSUER_SMI_KEY;
+use super::profile::{TEST_ISSUER_SMI_KEY, hex_n};
 use crate::sim::card::CardModel;
 use pos_hal::emv::crypto::{
     Key16, ac_data, arpc_method2, cvn18_ac, cvn18_session_key, derive_icc_mk, script_mac,
@@ -56,20 +56,13 @@ impl Default for TestIssuer {
 }
 
 /// The issuer master key our profiles use, by PAN brand.
-fn imk_for(pan_digits: &str) -> Key16 {
-    hex16(if pan_digits.starts_with('5') {
+fn imk_for(pan_digits: &str) -> Option<Key16> {
+    let hex = if pan_digits.starts_with('5') {
         "89ABCDEF01234567FEDCBA9876543210"
     } else {
         "0123456789ABCDEFFEDCBA9876543210"
-    })
-}
-
-fn hex16(hex: &str) -> Key16 {
-    let mut k = [0u8; 16];
-    for (i, b) in k.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0);
-    }
-    k
+    };
+    hex_n(hex, "issuer_master_key").ok()
 }
 
 impl Issuer for TestIssuer {
@@ -87,7 +80,8 @@ impl Issuer for TestIssuer {
                 .map_while(|n| char::from_digit(u32::from(n), 10))
                 .collect(),
         );
-        let mk = derive_icc_mk(&imk_for(&pan), &pan, request.psn.unwrap_or(0));
+        let psn = request.psn.unwrap_or(0);
+        let mk = derive_icc_mk(&imk_for(&pan)?, &pan, psn);
         let atc: [u8; 2] = find_bytes(&field55, tags::ATC)?.try_into().ok()?;
         let arqc: [u8; 8] = find_bytes(&field55, tags::AC)?.try_into().ok()?;
         let data = ac_data(|t| find_bytes(&field55, t));
@@ -107,8 +101,8 @@ impl Issuer for TestIssuer {
         }
         let scripts = match self.script_after {
             Some(header) => {
-                let mk_smi =
-                    derive_icc_mk(&hex16(TEST_ISSUER_SMI_KEY), &pan, request.psn.unwrap_or(0));
+                let imk_smi = hex_n(TEST_ISSUER_SMI_KEY, "issuer_smi_key").ok()?;
+                let mk_smi = derive_icc_mk(&imk_smi, &pan, psn);
                 let mac = script_mac(&visa_sm_session_key(&mk_smi, atc), header, &[], atc, arqc);
                 let mut command = header.to_vec();
                 command.push(8);
