@@ -8,7 +8,6 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use pos_drivers::pcsc::{PcscReader, PcscSettings};
@@ -19,7 +18,7 @@ use pos_hal::emv::ca::CaKeyTable;
 use pos_hal::emv::kernel::*;
 use pos_hal::iso7816::ApduTransport as Transport;
 use pos_tests::card_lane::insert_contact_card;
-use pos_tests::pcscd::PcscdGuard;
+use pos_tests::pcscd::{PcscdGuard, wait_card_presence};
 
 const READER0: &str = "Virtual PCD 00 00";
 
@@ -64,22 +63,6 @@ fn transaction(
     }
 }
 
-fn wait_presence(reader: &mut PcscReader, present: bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if reader
-            .readers()
-            .unwrap()
-            .iter()
-            .any(|r| r.name == READER0 && r.card_present == present)
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("card presence never became {present}");
-}
-
 fn bench(c: &mut Criterion) {
     let _pcscd = PcscdGuard::acquire().expect("pcscd");
     let capk = include_str!("../../assets/ca/capk.toml");
@@ -113,9 +96,9 @@ fn bench(c: &mut Criterion) {
             10_00,
         ),
     ] {
-        wait_presence(&mut reader, false);
+        wait_card_presence(&mut reader, READER0, false);
         let card = insert_contact_card(profile);
-        wait_presence(&mut reader, true);
+        wait_card_presence(&mut reader, READER0, true);
         let mut session = reader.power_on(READER0).unwrap();
         let first = transaction(&mut *session, &cfg, interface, amount);
         let before = card.stats().apdus();

@@ -226,3 +226,25 @@ impl Drop for SocketRelay {
         self.shutdown();
     }
 }
+
+/// Waits until pcscd reports a card `present` (or not) in the reader called `name`, so the
+/// next step sees the insertion or removal pcscd has noticed; fails the test after 10 s.
+// A test helper: failing means panicking.
+#[allow(clippy::panic)]
+pub fn wait_card_presence(reader: &mut pos_drivers::pcsc::PcscReader, name: &str, present: bool) {
+    use pos_hal::device::CardReader;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let seen = match reader.readers() {
+            Ok(readers) => readers
+                .iter()
+                .any(|r| r.name == name && r.card_present == present),
+            Err(e) => panic!("pcscd reader list: {e}"),
+        };
+        if seen {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{name}: card_present never became {present}");
+}

@@ -7,7 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use pos_drivers::pcsc::{PcscReader, PcscSettings};
 use pos_drivers::sim::emv_card::EmvCard;
@@ -20,7 +19,7 @@ use pos_hal::device::{CardReader, CardSession};
 use pos_hal::emv::ca::CaKeyTable;
 use pos_hal::emv::kernel::*;
 use pos_hal::iso7816::ApduTransport as Transport;
-use pos_tests::pcscd::PcscdGuard;
+use pos_tests::pcscd::{PcscdGuard, wait_card_presence};
 
 const READER0: &str = "Virtual PCD 00 00";
 const READER1: &str = "Virtual PCD 00 01";
@@ -140,23 +139,7 @@ fn open_reader() -> PcscReader {
 }
 
 fn wait_presence(reader: &mut PcscReader, present: bool) {
-    wait_presence_on(reader, READER0, present);
-}
-
-fn wait_presence_on(reader: &mut PcscReader, name: &str, present: bool) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if reader
-            .readers()
-            .unwrap()
-            .iter()
-            .any(|r| r.name == name && r.card_present == present)
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{name}: card_present never became {present}");
+    wait_card_presence(reader, READER0, present);
 }
 
 /// Inserts a fresh virtual card once the previous one is gone.
@@ -263,13 +246,13 @@ fn through_pcscd_blocked_expired_declined_and_pin_blocked_cards() {
 fn through_pcscd_a_contactless_tap() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let mut reader = open_reader();
-    wait_presence_on(&mut reader, READER1, false);
+    wait_card_presence(&mut reader, READER1, false);
     let card = VirtualCard::spawn(
         vpcd_addr(1),
         Box::new(EmvCard::builtin("visa_contactless").unwrap()),
         true,
     );
-    wait_presence_on(&mut reader, READER1, true);
+    wait_card_presence(&mut reader, READER1, true);
     let mut session = reader.power_on(READER1).unwrap();
     let mut shell = Shell::new(&[]);
     shell.amount = 10_00;

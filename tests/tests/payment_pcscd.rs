@@ -5,7 +5,7 @@
 // A test fails by panicking; the helpers below are part of the tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pos_app::acquirer::host::config::Faults;
 use pos_app::acquirer::host::server::HostServer;
@@ -18,9 +18,9 @@ use pos_app::services::Lane;
 use pos_app::store::DB_FILE;
 use pos_drivers::pcsc::{PcscReader, PcscSettings};
 use pos_drivers::sim::vpcd::VirtualCard;
-use pos_hal::device::{CardReader, UposDevice};
+use pos_hal::device::UposDevice;
 use pos_tests::card_lane::insert_contact_card;
-use pos_tests::pcscd::PcscdGuard;
+use pos_tests::pcscd::{PcscdGuard, wait_card_presence};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 
@@ -107,11 +107,7 @@ fn pull(card: VirtualCard) {
         },
     );
     reader.open().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while reader.readers().unwrap().iter().any(|r| r.card_present) {
-        assert!(Instant::now() < deadline, "pcscd never saw the card go");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_card_presence(&mut reader, "Virtual PCD 00 00", false);
 }
 
 fn declined_because(result: &CardResult, words: &str) {

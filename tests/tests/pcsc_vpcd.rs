@@ -14,7 +14,7 @@ use pos_drivers::sim::test_card::TestCard;
 use pos_drivers::sim::vpcd::{VirtualCard, VpcdControl, vpcd_addr};
 use pos_hal::device::{CardInterface, CardReader, ErrorKind, ReaderEvent, UposDevice};
 use pos_hal::iso7816::{ApduTransport, Command, Response, StatusWord, TransportError};
-use pos_tests::pcscd::PcscdGuard;
+use pos_tests::pcscd::{PcscdGuard, wait_card_presence};
 
 const READER0: &str = "Virtual PCD 00 00";
 const READER1: &str = "Virtual PCD 00 01";
@@ -42,22 +42,6 @@ fn wait_for(reader: &mut PcscReader, pred: impl Fn(&ReaderEvent) -> bool) -> Rea
         }
     }
     panic!("no matching reader event within {WAIT:?}");
-}
-
-/// Waits until pcscd reports `present` for `name`.
-fn wait_presence(reader: &mut PcscReader, name: &str, present: bool) {
-    let deadline = Instant::now() + WAIT;
-    while Instant::now() < deadline {
-        let readers = reader.readers().unwrap();
-        if readers
-            .iter()
-            .any(|r| r.name == name && r.card_present == present)
-        {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("{name}: card_present never became {present}");
 }
 
 fn t0_test_card() -> Box<dyn CardModel> {
@@ -97,7 +81,7 @@ fn discovers_both_virtual_readers() {
 fn insert_and_remove_produce_events() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let mut reader = open_reader();
-    wait_presence(&mut reader, READER0, false);
+    wait_card_presence(&mut reader, READER0, false);
     // Prime the watcher so the insert is a change, not the initial state.
     assert_eq!(reader.wait_event(Duration::from_millis(10)).unwrap(), None);
 
@@ -138,7 +122,7 @@ fn apdus_follow_t0_rules_through_pcscd() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let mut reader = open_reader();
     let card = VirtualCard::spawn(vpcd_addr(0), t0_test_card(), true);
-    wait_presence(&mut reader, READER0, true);
+    wait_card_presence(&mut reader, READER0, true);
 
     let mut session = reader.power_on(READER0).unwrap();
     assert_eq!(session.atr(), TestCard::contact().atr());
@@ -175,7 +159,7 @@ fn card_pulled_during_a_transaction_is_a_typed_error() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let mut reader = open_reader();
     let card = VirtualCard::spawn(vpcd_addr(0), t0_test_card(), true);
-    wait_presence(&mut reader, READER0, true);
+    wait_card_presence(&mut reader, READER0, true);
     let mut session = reader.power_on(READER0).unwrap();
 
     // Two APDUs answered, the third one loses the card.
@@ -199,7 +183,7 @@ fn card_pulled_during_a_transaction_is_a_typed_error() {
         "{again}"
     );
     drop(session);
-    wait_presence(&mut reader, READER0, false);
+    wait_card_presence(&mut reader, READER0, false);
     assert_eq!(
         reader.power_on(READER0).err().unwrap().kind(),
         ErrorKind::Removed
@@ -211,7 +195,7 @@ fn malformed_card_answer_is_a_typed_error() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let mut reader = open_reader();
     let card = VirtualCard::spawn(vpcd_addr(0), Box::new(TestCard::contact()), true);
-    wait_presence(&mut reader, READER0, true);
+    wait_card_presence(&mut reader, READER0, true);
     let mut session = reader.power_on(READER0).unwrap();
     card.control(VpcdControl::SendMalformed);
     std::thread::sleep(Duration::from_millis(50));
@@ -240,7 +224,7 @@ fn contactless_card_on_the_second_reader_has_a_uid() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let mut reader = open_reader();
     let _card = VirtualCard::spawn(vpcd_addr(1), Box::new(TestCard::contactless()), true);
-    wait_presence(&mut reader, READER1, true);
+    wait_card_presence(&mut reader, READER1, true);
     let mut session = reader.power_on(READER1).unwrap();
     assert_eq!(session.interface(), CardInterface::Contactless);
     assert_eq!(session.uid().unwrap(), TestCard::UID);
@@ -256,7 +240,7 @@ fn mute_card_then_pulled_ends_the_blocked_command_with_removed() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let mut reader = open_reader();
     let card = VirtualCard::spawn(vpcd_addr(0), Box::new(TestCard::contact()), true);
-    wait_presence(&mut reader, READER0, true);
+    wait_card_presence(&mut reader, READER0, true);
     let mut session = reader.power_on(READER0).unwrap();
     card.control(VpcdControl::Mute(true));
     // The cashier pulls the card the terminal waits on.
@@ -276,7 +260,7 @@ fn slow_card_still_answers_correctly() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let mut reader = open_reader();
     let card = VirtualCard::spawn(vpcd_addr(0), t0_test_card(), true);
-    wait_presence(&mut reader, READER0, true);
+    wait_card_presence(&mut reader, READER0, true);
     card.control(VpcdControl::Delay(Duration::from_millis(150)));
     let mut session = reader.power_on(READER0).unwrap();
     let mut transport = ApduTransport::new(&mut *session);
@@ -292,7 +276,7 @@ fn exclusive_session_keeps_other_clients_out_until_it_ends() {
     let _pcscd = PcscdGuard::acquire().unwrap();
     let mut reader = open_reader();
     let _card = VirtualCard::spawn(vpcd_addr(0), Box::new(TestCard::contact()), true);
-    wait_presence(&mut reader, READER0, true);
+    wait_card_presence(&mut reader, READER0, true);
     let mut session = reader.power_on(READER0).unwrap();
     let select = Command::select_aid(TestCard::TEST_AID).to_bytes().unwrap();
 
